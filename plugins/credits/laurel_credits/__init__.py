@@ -1,0 +1,1 @@
+"""Credit ledger plugin for Laurel."""

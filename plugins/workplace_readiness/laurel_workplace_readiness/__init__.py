@@ -1,0 +1,1 @@
+"""The Workplace Readiness suite for Laurel."""
