@@ -9,6 +9,7 @@ unless ``CI`` is set: then they fail, so a CI run never passes by skipping.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import socket
@@ -164,9 +165,27 @@ def app_config(database_url: str, tmp_path: Path) -> dict[str, Any]:
     }
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request gets its own app context.
+
+    The ``app`` fixture keeps an app context pushed for the test body, and
+    Flask would reuse it for requests, sharing ``g`` and the database session
+    between requests and the test. Running each request in an empty
+    ``contextvars`` context makes it behave as on a real server: its own
+    session, committed or lost at the end. Afterwards the test's own session
+    is expired, so objects the test holds show what the request stored.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
 @pytest.fixture
 def app(app_config: dict[str, Any]) -> Iterator[Flask]:
     app = create_app(app_config)
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()
