@@ -6,7 +6,6 @@ import json
 import sys
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
@@ -26,9 +25,10 @@ def main() -> None:
 
 
 def core_commands() -> list[click.Command]:
+    from laurel.demo.cli import quickstart
     from laurel.rosters.cli import groups_group, users_group
 
-    return [db_group, org_group, user_group, users_group, groups_group]
+    return [db_group, org_group, user_group, users_group, groups_group, quickstart]
 
 
 def fail(message: str) -> None:
@@ -195,7 +195,3 @@ def user_set_password(email: str, password_stdin: bool) -> None:
 
 def echo_json(data: object) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-def app_config(key: str) -> object:
-    return current_app.config[key]

@@ -1,0 +1,1 @@
+"""Demo data for trying Laurel on one machine."""
