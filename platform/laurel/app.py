@@ -109,11 +109,13 @@ def load_plugins(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from laurel.assignments.views import bp as assignments_bp
+    from laurel.credentials.views import bp as credentials_bp
     from laurel.identity.views import bp as identity_bp
     from laurel.plugins import registry
     from laurel.rosters.views import bp as rosters_bp
 
-    for blueprint in (identity_bp, rosters_bp):
+    for blueprint in (identity_bp, rosters_bp, assignments_bp, credentials_bp):
         app.register_blueprint(blueprint)
     for blueprint in registry.plugin_blueprints(app):
         app.register_blueprint(blueprint)

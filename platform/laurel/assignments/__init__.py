@@ -1,0 +1,1 @@
+"""Assignments of suites and units to learners, attempts and reassignment."""

@@ -1,0 +1,1 @@
+"""Credentials: issued when a suite's rules hold, revocable by org admins."""
