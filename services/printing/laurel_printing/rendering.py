@@ -15,7 +15,12 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 
 from .fetcher import ASSETS_DIR, AssetFetcher
-from .fonts import CJK_FAMILY_SUFFIX, STACKS
+from .fonts import (
+    CJK_FAMILY_SUFFIX,
+    STACKS,
+    MissingGlyphsError,
+    describe_characters,
+)
 from .text import base_direction, cjk_language
 
 logger = logging.getLogger(__name__)
@@ -25,7 +30,9 @@ TEMPLATES_DIR = Path(__file__).parent / "templates"
 PAGE_SIZES_MM = {"A4": (210.0, 297.0), "Letter": (215.9, 279.4)}
 # Tolerance in CSS pixels when comparing box edges, for rounding in layout.
 EDGE_TOLERANCE_PX = 0.5
+_WEASYPRINT = logging.getLogger("weasyprint")
 _WEASYPRINT_PROGRESS = logging.getLogger("weasyprint.progress")
+_NOTDEF_MESSAGE = ".notdef glyph rendered"
 _LAYOUT_PAGE_MESSAGE = "Step 5 - Creating layout - Page %d"
 
 
@@ -139,6 +146,21 @@ class Renderer:
         )
         return document.render(stylesheets=stylesheets, font_config=self.font_config)
 
+    def write_pdf(self, document: Document) -> bytes:
+        """Return document as PDF bytes; raise MissingGlyphsError on a .notdef glyph.
+
+        The cmap check runs before rendering, so this only trips if fontconfig
+        picked a face other than the checked ones.
+        """
+        with _capture_notdef_glyphs() as missing:
+            data = document.write_pdf()
+        if missing:
+            raise MissingGlyphsError(
+                "WeasyPrint drew empty boxes for characters that no font covers: "
+                + describe_characters(missing)
+            )
+        return data
+
 
 @functools.cache
 def get_renderer() -> Renderer:
@@ -186,6 +208,31 @@ def sheet_overflows(page) -> bool:
 def overflowing_pages(document: Document) -> list[int]:
     """Return the indexes of pages whose sheet content does not fit."""
     return [index for index, page in enumerate(document.pages) if sheet_overflows(page)]
+
+
+class _NotdefHandler(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.characters: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg.startswith(_NOTDEF_MESSAGE) and record.args:
+            self.characters.append(str(record.args[0]))
+
+
+@contextlib.contextmanager
+def _capture_notdef_glyphs() -> Iterator[list[str]]:
+    # WeasyPrint 70 warns on its "weasyprint" logger for each .notdef glyph
+    # it draws (draw/text.py), with the character as the first argument.
+    handler = _NotdefHandler()
+    saved_level = _WEASYPRINT.level
+    _WEASYPRINT.setLevel(min(_WEASYPRINT.getEffectiveLevel(), logging.WARNING))
+    _WEASYPRINT.addHandler(handler)
+    try:
+        yield handler.characters
+    finally:
+        _WEASYPRINT.removeHandler(handler)
+        _WEASYPRINT.setLevel(saved_level)
 
 
 class _LayoutPageHandler(logging.Handler):

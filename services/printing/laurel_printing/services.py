@@ -251,7 +251,7 @@ def render_credentials_pdf(
 ) -> tuple[bytes, int]:
     """Render all credentials as one PDF and return (pdf, page count)."""
     document = render_credentials_document(credentials, page_size, progress)
-    return document.write_pdf(), len(document.pages)
+    return get_renderer().write_pdf(document), len(document.pages)
 
 
 def _zip_entry(name: str, day: datetime.date) -> zipfile.ZipInfo:
@@ -386,4 +386,4 @@ def render_login_sheet_pdf(payload: dict) -> tuple[bytes, int]:
     page = login_sheet_page(payload["layout"]["page_size"])
     html = render_html("login_sheet.html", payload)
     document = renderer.render(html, renderer.stylesheets("login_sheet.css", page))
-    return document.write_pdf(), len(document.pages)
+    return renderer.write_pdf(document), len(document.pages)
