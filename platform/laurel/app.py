@@ -113,9 +113,11 @@ def register_blueprints(app: Flask) -> None:
     from laurel.credentials.views import bp as credentials_bp
     from laurel.identity.views import bp as identity_bp
     from laurel.plugins import registry
+    from laurel.plugins.views import bp as plugins_bp
     from laurel.rosters.views import bp as rosters_bp
 
-    for blueprint in (identity_bp, rosters_bp, assignments_bp, credentials_bp):
+    core = (identity_bp, rosters_bp, assignments_bp, credentials_bp, plugins_bp)
+    for blueprint in core:
         app.register_blueprint(blueprint)
     for blueprint in registry.plugin_blueprints(app):
         app.register_blueprint(blueprint)

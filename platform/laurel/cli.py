@@ -26,9 +26,18 @@ def main() -> None:
 
 def core_commands() -> list[click.Command]:
     from laurel.demo.cli import quickstart
+    from laurel.plugins.cli import plugins_group
     from laurel.rosters.cli import groups_group, users_group
 
-    return [db_group, org_group, user_group, users_group, groups_group, quickstart]
+    return [
+        db_group,
+        org_group,
+        user_group,
+        users_group,
+        groups_group,
+        quickstart,
+        plugins_group,
+    ]
 
 
 def fail(message: str) -> None:

@@ -2,8 +2,18 @@
 
 Every hook name starts with ``laurel_``. Plugins mark their implementations
 with ``laurel.plugins.hookimpl`` and are found through the ``laurel``
-entry-point group; docs/plugins.md documents each hook with the signature
-given here, and a test keeps the two in step.
+entry-point group. docs/plugins.md repeats each signature given here, and
+tests/plugins/test_docs.py fails when the two differ.
+
+Call a hook with keyword arguments only, as pluggy requires:
+``registry.hooks().laurel_balance(org_id=org.id)``. A hook that is not
+firstresult returns the list of every non-None result, one per plugin; a
+firstresult hook returns the first non-None result, or None.
+
+Every loaded plugin's hooks run whether a platform admin has enabled or
+disabled it: disabling withdraws the plugin's suites from sale and from new
+assignments, and nothing else (see docs/plugins.md, "Enabling and
+disabling").
 """
 
 from __future__ import annotations
@@ -26,10 +36,19 @@ hookspec = pluggy.HookspecMarker("laurel")
 def laurel_suites() -> list[dict[str, Any]]:
     """Declare the product suites a plugin provides.
 
-    Returns a list of suite declarations (plain dicts), each validated by
-    ``laurel.plugins.schemas.SuiteSchema`` when the plugin loads. A plugin
-    whose declaration is invalid is marked failed and its suites are not
-    offered. Not firstresult: the core collects the lists of every plugin.
+    Returns a list of suite declarations (plain dicts of strings, numbers,
+    lists and dicts). ``laurel.plugins.schemas.SuiteSchema`` validates each
+    one when the plugin loads; docs/plugins.md lists every field. A plugin
+    with an invalid declaration is marked failed and none of its hooks run.
+
+    Not firstresult: the core collects the declarations of every plugin.
+    A suite key may be declared by one plugin only.
+
+    Example::
+
+        @hookimpl
+        def laurel_suites():
+            return [{"key": "food_safety", "title": "Food Safety", ...}]
     """
 
 
@@ -42,28 +61,38 @@ def laurel_score_attempt(
 ) -> dict[str, Any] | None:
     """Score a submitted attempt.
 
-    suite: the validated suite declaration.
-    unit: the unit declaration being attempted.
-    questions: the questions drawn for this attempt, in the order shown.
-    answers: question id to the zero-based index of the chosen option; a
+    suite: the validated suite declaration (``Suite.declaration``); its
+        ``key`` tells an implementation whether the suite is its own.
+    unit: the validated declaration of the unit attempted, one of
+        ``suite["units"]``.
+    questions: the questions drawn for this attempt, in the order shown,
+        each ``{"id", "prompt", "options", "answer", "explanation"}``.
+    answers: question id to the zero-based index of the chosen option. A
         question left unanswered is missing from the mapping.
 
-    Returns ``{"score": percent 0-100 (int), "correct": int, "total": int}``,
-    or None to let the next implementation score it. firstresult: the first
-    non-None result wins; the core's default scores against the declared
-    answers.
+    Returns ``{"score": int, "correct": int, "total": int}``, where score is
+    a whole percentage from 0 to 100, or None to leave the attempt to the
+    next implementation.
+
+    firstresult: the first non-None result wins. The core's default
+    (``laurel.plugins.defaults``) runs last and scores each drawn question
+    against its declared answer, rounding to the nearest whole percent.
     """
 
 
 # Billing. The core computes prices from the suite declarations; a billing
-# plugin keeps balances. Without one, nothing is charged.
+# plugin keeps balances. Without one, every hook returns None and nothing is
+# charged.
 
 
 @hookspec(firstresult=True)
 def laurel_balance(org_id: int) -> int | None:
-    """Return the organisation's credit balance, or None without billing.
+    """Return the organisation's credit balance.
 
-    org_id: the organisation's row id. firstresult.
+    org_id: the organisation's row id.
+
+    Returns the balance in whole credits, or None when no billing plugin is
+    installed. firstresult.
     """
 
 
@@ -73,10 +102,11 @@ def laurel_quote(org_id: int, lines: list[dict[str, Any]]) -> dict[str, Any] | N
 
     org_id: the organisation's row id.
     lines: one dict per thing to pay for: ``{"kind": "subscription" | "unit" |
-        "reassignment", "suite": key, "unit": key or None, "learner_id": int,
-        "credits": int}``.
+        "reassignment", "suite": suite key, "unit": unit key or None,
+        "learner_id": int, "credits": int}``. The core fills ``credits`` from
+        the suite's pricing.
 
-    Returns ``{"total": int, "balance": int, "short": int}`` where short is
+    Returns ``{"total": int, "balance": int, "short": int}``, where short is
     how many credits are missing (0 when the balance covers the total), or
     None without billing. firstresult.
     """
@@ -92,11 +122,18 @@ def laurel_charge(
 ) -> dict[str, Any] | None:
     """Charge the organisation for ``lines`` in the current transaction.
 
+    org_id: the organisation's row id.
+    lines: what is paid for, in the shape ``laurel_quote`` takes.
+    idempotency_key: the caller's key for this request. A repeated call with
+        the same key and the same lines returns the first result and charges
+        nothing more; the same key with different lines raises
+        ``laurel.billing.IdempotencyConflict``.
+    actor_id: the user who caused the charge, or None for the system.
+    reason: a short text for the ledger, such as "assign food_safety to 3
+        learners".
+
     The charge joins the caller's database transaction, so an assignment and
-    its charge commit or roll back together. A repeated call with the same
-    idempotency_key and the same lines returns the first result and charges
-    nothing more; the same key with different lines raises
-    ``laurel.billing.IdempotencyConflict``. A balance that cannot cover the
+    its charge commit or roll back together. A balance that cannot cover the
     total raises ``laurel.billing.InsufficientCredits``.
 
     Returns ``{"charged": int, "balance": int, "entry_id": int | None,
@@ -114,9 +151,12 @@ def laurel_refund(
 ) -> dict[str, Any] | None:
     """Give back credits for ``lines`` in the current transaction.
 
-    Same arguments and idempotency rule as ``laurel_charge``. Returns
-    ``{"refunded": int, "balance": int, "entry_id": int | None, "replayed":
-    bool}``, or None without billing. firstresult.
+    Takes the same arguments as ``laurel_charge`` and follows the same
+    idempotency rule: a repeated key with the same lines refunds nothing
+    more, and with different lines raises ``IdempotencyConflict``.
+
+    Returns ``{"refunded": int, "balance": int, "entry_id": int | None,
+    "replayed": bool}``, or None without billing. firstresult.
     """
 
 
@@ -128,8 +168,10 @@ def laurel_refund(
 def laurel_attempt_finished(attempt: Any) -> None:
     """React to a submitted and scored attempt.
 
-    attempt: the ``laurel.assignments.models.Attempt`` row, with score and
-    passed set.
+    attempt: the ``laurel.assignments.models.Attempt`` row, with its score,
+        passed flag, suite version and question ids set.
+
+    Not firstresult; return values are ignored.
     """
 
 
@@ -138,6 +180,8 @@ def laurel_unit_failed(assignment: Any) -> None:
     """React to a unit assignment whose latest attempt failed.
 
     assignment: the ``laurel.assignments.models.UnitAssignment`` row.
+
+    Not firstresult; return values are ignored.
     """
 
 
@@ -146,27 +190,41 @@ def laurel_credential_issued(credential: Any) -> None:
     """React to a newly issued credential.
 
     credential: the ``laurel.credentials.models.Credential`` row.
+
+    Not firstresult; return values are ignored.
     """
 
 
-# Extension points for pages, commands and tables.
+# Extension points for pages, commands and tables. The core calls each of
+# them once per plugin while the app is created, and marks a plugin failed
+# when its implementation raises or returns the wrong type.
 
 
 @hookspec
 def laurel_blueprints() -> list[Blueprint]:
-    """Return Flask blueprints to register on the app. Not firstresult."""
+    """Return Flask blueprints to register on the app.
+
+    Returns a list of ``flask.Blueprint`` objects; each blueprint's name must
+    be unique across the core and every plugin. Not firstresult: every
+    plugin's blueprints are registered.
+    """
 
 
 @hookspec
 def laurel_cli_commands() -> list[click.Command]:
-    """Return click commands to add to the ``laurel`` command. Not firstresult."""
+    """Return click commands to add to the ``laurel`` command.
+
+    Returns a list of ``click.Command`` (or ``click.Group``) objects; each
+    name must be unique across the core and every plugin. Not firstresult.
+    """
 
 
 @hookspec
 def laurel_migration_dirs() -> list[str]:
     """Return absolute paths of Alembic version folders the plugin owns.
 
-    Each folder holds one Alembic branch, labelled with the plugin's name,
-    whose first revision depends on the core's ``identity_0001``.
-    Not firstresult.
+    Returns a list of existing directory paths. Each folder holds one Alembic
+    branch labelled with the plugin's name, whose first revision has
+    ``down_revision = "identity_0001"``. Not firstresult: every plugin's
+    folders join the core's ``version_locations``.
     """

@@ -1,7 +1,19 @@
-"""Suites as the core uses them: validated, immutable, looked up by key."""
+"""Suites as the core uses them: validated, immutable, looked up by key.
+
+Stored results refer to content by two identifiers, so that a later release
+of a suite never rewrites a past result:
+
+- ``Suite.version`` is the version string of the declaration. A vendor
+  changes it whenever any unit, question or rule changes. Attempts store it.
+- ``Question.id`` is unique across the whole suite and stays attached to
+  one question for good: a reworded question keeps its id, a new question
+  gets a new id, and the id of a removed question is never reused.
+  Attempts store the ids of the questions they drew.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +22,8 @@ from laurel.plugins.schemas import SuiteSchema
 
 @dataclass(frozen=True)
 class Question:
+    """One multiple-choice question; ``answer`` is the index of the correct option."""
+
     id: str
     prompt: str
     options: tuple[str, ...]
@@ -28,6 +42,8 @@ class Question:
 
 @dataclass(frozen=True)
 class LessonSection:
+    """One section of a lesson: plain text, paragraphs split by blank lines."""
+
     heading: str
     body: str
 
@@ -38,6 +54,11 @@ class LessonSection:
 
 @dataclass(frozen=True)
 class Unit:
+    """One assignable unit: an assessment, or a lesson with its post-test.
+
+    Each attempt draws ``draw`` questions from ``questions``.
+    """
+
     key: str
     title: str
     area: str
@@ -57,6 +78,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Area:
+    """A skill area: the units that pass it and that the credential lists."""
+
     key: str
     title: str
     order: int
@@ -65,6 +88,12 @@ class Area:
 
 @dataclass(frozen=True)
 class Subscription:
+    """Every unit of the suite for one learner, for ``term_days`` days.
+
+    Reassignments within a subscription are free; ``auto_reassign`` is the
+    default of the subscription's option to reassign a failed unit on its own.
+    """
+
     credits: int
     term_days: int
     auto_reassign: bool
@@ -72,6 +101,8 @@ class Subscription:
 
 @dataclass(frozen=True)
 class Pricing:
+    """Credits charged: a subscription if offered, else per unit and reassignment."""
+
     subscription: Subscription | None
     unit_credits: int
     reassign_credits: int
@@ -79,15 +110,38 @@ class Pricing:
 
 @dataclass(frozen=True)
 class Rules:
+    """When a unit, an area and the credential count as passed.
+
+    A unit passes at ``pass_mark`` percent or more, unless the organisation
+    set its own mark for the unit's area within ``pass_mark_min`` and
+    ``pass_mark_max``. ``area_pass`` is "any" (one passed unit passes the
+    area) or "all". The credential needs every area in ``required_areas``.
+    """
+
     pass_mark: int
     pass_mark_min: int
     pass_mark_max: int
     required_areas: tuple[str, ...]
     failed_assessment_assigns_skill_building: bool
+    area_pass: str = "any"
+
+    def check_pass_mark(self, mark: int) -> None:
+        """Raise ValueError unless ``mark`` is an allowed organisation mark."""
+        if not self.pass_mark_min <= mark <= self.pass_mark_max:
+            raise ValueError(
+                f"pass mark {mark} is outside the allowed range "
+                f"{self.pass_mark_min} to {self.pass_mark_max}"
+            )
+
+    def pass_mark_for(self, area_key: str, org_marks: Mapping[str, int]) -> int:
+        """Return the organisation's mark for the area, or the suite's."""
+        return org_marks.get(area_key, self.pass_mark)
 
 
 @dataclass(frozen=True)
 class Suite:
+    """A validated suite declaration; see the module docstring for versions."""
+
     key: str
     title: str
     version: str
@@ -110,7 +164,26 @@ class Suite:
         return [unit for unit in self.units if unit.area == area_key]
 
     def skill_building_unit(self, area_key: str) -> Unit | None:
-        return next((u for u in self.units_of(area_key) if u.kind == "skill_building"), None)
+        return next(
+            (u for u in self.units_of(area_key) if u.kind == "skill_building"), None
+        )
+
+    def unit_declaration(self, key: str) -> dict[str, Any] | None:
+        """Return the validated dict of one unit, as hooks receive it."""
+        return next((u for u in self.declaration["units"] if u["key"] == key), None)
+
+    def area_passed(self, area_key: str, passed_units: Collection[str]) -> bool:
+        """Tell whether the area counts as passed, given the passed unit keys."""
+        passed = [unit.key in passed_units for unit in self.units_of(area_key)]
+        if not passed:
+            return False
+        return all(passed) if self.rules.area_pass == "all" else any(passed)
+
+    def credential_earned(self, passed_units: Collection[str]) -> bool:
+        """Tell whether every required area is passed."""
+        return all(
+            self.area_passed(area, passed_units) for area in self.rules.required_areas
+        )
 
 
 def build_suite(declaration: dict[str, Any], plugin: str) -> Suite:
@@ -119,11 +192,10 @@ def build_suite(declaration: dict[str, Any], plugin: str) -> Suite:
     Raises marshmallow.ValidationError whose ``messages`` name the field.
     """
     data = SuiteSchema().load(declaration)
-    areas = tuple(sorted((Area(**area) for area in data["areas"]), key=lambda a: a.order))
-    units = tuple(sorted((build_unit(unit) for unit in data["units"]), key=lambda u: u.order))
+    areas = tuple(sorted((Area(**a) for a in data["areas"]), key=lambda a: a.order))
+    units = tuple(sorted((build_unit(u) for u in data["units"]), key=lambda u: u.order))
     pricing = data["pricing"]
     subscription = pricing["subscription"]
-    rules = data["rules"]
     return Suite(
         key=data["key"],
         title=data["title"],
@@ -137,17 +209,22 @@ def build_suite(declaration: dict[str, Any], plugin: str) -> Suite:
             unit_credits=pricing["unit_credits"],
             reassign_credits=pricing["reassign_credits"],
         ),
-        rules=Rules(
-            pass_mark=rules.get("pass_mark", 70),
-            pass_mark_min=rules.get("pass_mark_min", 50),
-            pass_mark_max=rules.get("pass_mark_max", 100),
-            required_areas=tuple(rules.get("required_areas") or [a.key for a in areas]),
-            failed_assessment_assigns_skill_building=rules.get(
-                "failed_assessment_assigns_skill_building", True
-            ),
-        ),
+        rules=build_rules(data["rules"], areas),
         plugin=plugin,
         declaration=data,
+    )
+
+
+def build_rules(rules: dict[str, Any], areas: tuple[Area, ...]) -> Rules:
+    return Rules(
+        pass_mark=rules["pass_mark"],
+        pass_mark_min=rules["pass_mark_min"],
+        pass_mark_max=rules["pass_mark_max"],
+        required_areas=tuple(rules["required_areas"] or [a.key for a in areas]),
+        failed_assessment_assigns_skill_building=rules[
+            "failed_assessment_assigns_skill_building"
+        ],
+        area_pass=rules["area_pass"],
     )
 
 
