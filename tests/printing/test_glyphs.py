@@ -7,7 +7,6 @@ import logging
 import unicodedata
 
 import pytest
-
 from laurel_printing import fonts, services
 from laurel_printing.jobs import render_credentials
 from laurel_printing.rendering import PageSetup, get_renderer

@@ -101,7 +101,7 @@ class CredentialSchema(StrictSchema):
         required=True,
         schemes={"http", "https"},
         require_tld=False,
-        validate=validate.Length(max=300),
+        validate=validate.Length(max=200),
     )
 
 
