@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from laurel.extensions import db
-
 from laurel_credits import services
+
 from tests.credits.helpers import line
 from tests.scoping import LISTING, Route
 
