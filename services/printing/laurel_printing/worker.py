@@ -104,6 +104,8 @@ def run_worker(
         name=name,
         exception_handlers=[log_job_failure],
         work_horse_killed_handler=log_work_horse_killed,
+        # A job's description repeats its payload, and login sheets hold passwords.
+        log_job_description=False,
     )
     logger.info(
         "worker %s started (pid %d) on queue %s at %s",
