@@ -1,0 +1,993 @@
+"""Assigning suites and units, reassigning failed units, unassigning.
+
+Every change runs in the caller's transaction and never commits, so an
+assignment and its charge commit or roll back together. Mass assignments
+use one statement per table (bulk INSERT and UPDATE), not one per learner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager
+
+from laurel.assignments.models import (
+    AssignmentBatch,
+    AssignmentKind,
+    SuiteAssignment,
+    UnitAssignment,
+    UnitStatus,
+)
+from laurel.assignments.selection import Selection
+from laurel.audit.models import AuditEvent
+from laurel.extensions import db
+from laurel.identity.models import Organisation, User
+from laurel.identity.services import ValidationError, utcnow
+from laurel.plugins.registry import hooks
+from laurel.plugins.suites import Suite, Unit
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+class AssignmentError(Exception):
+    """A request that cannot be carried out; the message says why and what to do."""
+
+
+class QuoteChanged(AssignmentError):
+    """The price at confirm time differs from the one the instructor saw."""
+
+    def __init__(self, quoted: int, total: int) -> None:
+        self.quoted = quoted
+        self.total = total
+        super().__init__(
+            f"The price changed from {quoted} to {total} credits since the quote "
+            "was shown, because the selection or its assignments changed. Check "
+            "the new quote and confirm again."
+        )
+
+
+class AlreadyConfirmed(Exception):
+    """The request token belongs to a batch that is already stored."""
+
+    def __init__(self, batch: AssignmentBatch) -> None:
+        self.batch = batch
+        super().__init__(f"request already confirmed as batch {batch.id}")
+
+
+def new_request_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def check_request_token(token: str | None) -> str:
+    if not token or not TOKEN_PATTERN.match(token):
+        raise ValidationError(
+            "request_token",
+            "The form's request token is missing or invalid. Reload the quote "
+            "page and confirm again.",
+        )
+    return token
+
+
+# Quotes
+
+
+@dataclass(frozen=True)
+class QuoteItem:
+    """One row of a quote: a thing bought, how many, at what price each."""
+
+    label: str
+    count: int
+    credits_each: int
+
+    @property
+    def credits(self) -> int:
+        return self.count * self.credits_each
+
+
+@dataclass
+class Quote:
+    items: list[QuoteItem]
+    total: int
+    balance: int | None  # None when no billing plugin is installed
+    short: int
+
+    @property
+    def billing(self) -> bool:
+        return self.balance is not None
+
+
+def make_quote(
+    org_id: int, lines: list[dict[str, Any]], items: list[QuoteItem]
+) -> Quote:
+    """Price the lines with the billing plugin; without one nothing is charged."""
+    total = sum(line["credits"] for line in lines)
+    if lines:
+        result = hooks().laurel_quote(org_id=org_id, lines=lines)
+        if result is not None:
+            return Quote(items, result["total"], result["balance"], result["short"])
+        return Quote(items, total, None, 0)
+    balance = hooks().laurel_balance(org_id=org_id)
+    return Quote(items, 0, balance, 0)
+
+
+def group_items(entries: list[tuple[str, int]]) -> list[QuoteItem]:
+    """Count (label, credits each) pairs into quote rows, in first-seen order."""
+    counts: dict[tuple[str, int], int] = defaultdict(int)
+    for entry in entries:
+        counts[entry] += 1
+    return [QuoteItem(label, count, each) for (label, each), count in counts.items()]
+
+
+def charge(
+    org_id: int,
+    lines: list[dict[str, Any]],
+    key: str,
+    actor_id: int | None,
+    reason: str,
+) -> int:
+    """Charge the lines through the billing plugin; return the credits charged."""
+    if not lines:
+        return 0
+    result = hooks().laurel_charge(
+        org_id=org_id,
+        lines=lines,
+        idempotency_key=key,
+        actor_id=actor_id,
+        reason=reason,
+    )
+    return 0 if result is None else int(result["charged"])
+
+
+def billing_line(
+    kind: str, suite: Suite, unit_key: str | None, learner_id: int, credits: int
+) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "suite": suite.key,
+        "unit": unit_key,
+        "learner_id": learner_id,
+        "credits": credits,
+    }
+
+
+# Batches
+
+
+def claim_batch(
+    org_id: int, token: str, action: str, suite_key: str, actor_id: int | None
+) -> AssignmentBatch:
+    """Insert the batch row for ``token``, or raise AlreadyConfirmed.
+
+    The unique request token serialises identical requests: on PostgreSQL a
+    second INSERT of the same token waits for the first transaction and
+    then fails, and the caller shows the first batch instead.
+    """
+    batch = AssignmentBatch(
+        org_id=org_id,
+        request_token=token,
+        action=action,
+        suite_key=suite_key,
+        created_by_id=actor_id,
+        unit_keys=[],
+        skipped=[],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(batch)
+    except IntegrityError:
+        existing = db.session.scalar(
+            select(AssignmentBatch).where(AssignmentBatch.request_token == token)
+        )
+        if existing is None or existing.org_id != org_id:
+            raise
+        raise AlreadyConfirmed(existing) from None
+    return batch
+
+
+def bulk_audit(rows: list[dict[str, Any]]) -> None:
+    """Insert many audit events in one statement."""
+    if rows:
+        db.session.execute(insert(AuditEvent), rows)
+
+
+def audit_row(
+    action: str,
+    obj_type: str,
+    obj_id: object,
+    org_id: int,
+    actor_id: int | None,
+    **details: Any,
+) -> dict[str, Any]:
+    return {
+        "action": action,
+        "object_type": obj_type,
+        "object_id": str(obj_id),
+        "org_id": org_id,
+        "actor_id": actor_id,
+        "details": details,
+    }
+
+
+# Assigning
+
+
+@dataclass(frozen=True)
+class AssignChoice:
+    """What the instructor chose to assign."""
+
+    suite: Suite
+    kind: AssignmentKind
+    unit_keys: tuple[str, ...] = ()
+    auto_reassign: bool = True
+
+    def units(self) -> list[Unit]:
+        if self.kind is AssignmentKind.SUBSCRIPTION:
+            return subscription_start_units(self.suite)
+        return [unit for unit in self.suite.units if unit.key in self.unit_keys]
+
+
+def parse_choice(
+    suites: list[Suite], suite_key: str, kind: str, unit_keys: list[str], auto: bool
+) -> AssignChoice:
+    """Check the instructor's choice; raise ValidationError naming the field."""
+    suite = next((s for s in suites if s.key == suite_key), None)
+    if suite is None:
+        raise ValidationError(
+            "suite", f"Suite {suite_key!r} is not available. Choose one from the list."
+        )
+    if kind not in {k.value for k in AssignmentKind}:
+        raise ValidationError("kind", "Choose the subscription or individual units.")
+    if kind == AssignmentKind.SUBSCRIPTION and suite.pricing.subscription is None:
+        raise ValidationError(
+            "kind", f"{suite.title} has no subscription; choose individual units."
+        )
+    keys = tuple(key for key in dict.fromkeys(unit_keys) if key)
+    unknown = [key for key in keys if suite.unit(key) is None]
+    if unknown:
+        raise ValidationError(
+            "units", f"{suite.title} has no units {', '.join(map(repr, unknown))}."
+        )
+    if kind == AssignmentKind.UNITS and not keys:
+        raise ValidationError("units", "Tick at least one unit to assign.")
+    return AssignChoice(suite, AssignmentKind(kind), keys, auto)
+
+
+def subscription_start_units(suite: Suite) -> list[Unit]:
+    """Return the units a new subscription assigns at once.
+
+    When a failed assessment assigns its area's skill-building unit, a
+    subscription starts with the assessments, plus the skill-building
+    units of areas that have no assessment. Otherwise it starts with every
+    unit.
+    """
+    if not suite.rules.failed_assessment_assigns_skill_building:
+        return list(suite.units)
+    assessed = {unit.area for unit in suite.units if unit.is_assessment}
+    return [
+        unit for unit in suite.units if unit.is_assessment or unit.area not in assessed
+    ]
+
+
+@dataclass
+class LearnerPlan:
+    learner_id: int
+    name: str
+    existing: SuiteAssignment | None
+    subscribe: bool  # a new or renewed subscription
+    units: list[Unit]
+    unit_credits: int  # price of each unit, 0 when a subscription covers it
+
+
+@dataclass
+class AssignPlan:
+    choice: AssignChoice
+    learners: list[LearnerPlan] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line["credits"] for line in self.lines)
+
+    @property
+    def items(self) -> list[QuoteItem]:
+        return group_items(self.entries)
+
+    def skip(self, learner_id: int, name: str, reason: str) -> None:
+        self.skipped.append({"learner_id": learner_id, "name": name, "reason": reason})
+
+
+def learner_names(ids: Select[tuple[int]]) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        select(User.id, User.first_name, User.last_name)
+        .where(User.id.in_(ids))
+        .order_by(User.last_name, User.first_name, User.id)
+    )
+    return [(row.id, f"{row.first_name} {row.last_name}") for row in rows]
+
+
+def assigned_unit_keys(suite_key: str, ids: Select[tuple[int]]) -> dict[int, set[str]]:
+    rows = db.session.execute(
+        select(UnitAssignment.learner_id, UnitAssignment.unit_key).where(
+            UnitAssignment.suite_key == suite_key, UnitAssignment.learner_id.in_(ids)
+        )
+    )
+    keys: dict[int, set[str]] = defaultdict(set)
+    for learner_id, unit_key in rows:
+        keys[learner_id].add(unit_key)
+    return keys
+
+
+def plan_assignment(
+    org_id: int, choice: AssignChoice, selection: Selection, now: datetime
+) -> AssignPlan:
+    """Work out who gets what and what it costs, in a fixed number of queries."""
+    ids = selection.learner_ids(org_id)
+    existing = {
+        row.learner_id: row
+        for row in db.session.scalars(
+            select(SuiteAssignment).where(
+                SuiteAssignment.suite_key == choice.suite.key,
+                SuiteAssignment.learner_id.in_(ids),
+            )
+        )
+    }
+    assigned = assigned_unit_keys(choice.suite.key, ids)
+    plan = AssignPlan(choice)
+    for learner_id, name in learner_names(ids):
+        current = existing.get(learner_id)
+        keys = assigned.get(learner_id, set())
+        if choice.kind is AssignmentKind.SUBSCRIPTION:
+            plan_subscription(plan, learner_id, name, current, keys, now)
+        else:
+            plan_units(plan, learner_id, name, current, keys, now)
+    return plan
+
+
+def plan_subscription(
+    plan: AssignPlan,
+    learner_id: int,
+    name: str,
+    current: SuiteAssignment | None,
+    assigned: set[str],
+    now: datetime,
+) -> None:
+    suite = plan.choice.suite
+    if current is not None and current.is_subscription and not current.expired(now):
+        ends = current.term_end.date().isoformat() if current.term_end else "?"
+        plan.skip(learner_id, name, f"has a subscription to {suite.title} until {ends}")
+        return
+    units = [unit for unit in plan.choice.units() if unit.key not in assigned]
+    plan.learners.append(LearnerPlan(learner_id, name, current, True, units, 0))
+    credits = suite.pricing.subscription.credits
+    label = (
+        f"Subscription to {suite.title}, {suite.pricing.subscription.term_days} days"
+    )
+    plan.entries.append((label, credits))
+    if credits:
+        plan.lines.append(
+            billing_line("subscription", suite, None, learner_id, credits)
+        )
+
+
+def plan_units(
+    plan: AssignPlan,
+    learner_id: int,
+    name: str,
+    current: SuiteAssignment | None,
+    assigned: set[str],
+    now: datetime,
+) -> None:
+    suite = plan.choice.suite
+    if current is not None and current.is_subscription and current.expired(now):
+        ends = current.term_end.date().isoformat()
+        plan.skip(
+            learner_id,
+            name,
+            f"the subscription ended on {ends}; assign the subscription again "
+            "to renew it",
+        )
+        return
+    units = [unit for unit in plan.choice.units() if unit.key not in assigned]
+    if not units:
+        plan.skip(learner_id, name, "has every chosen unit already")
+        return
+    covered = current is not None and current.is_subscription
+    price = 0 if covered else suite.pricing.unit_credits
+    plan.learners.append(LearnerPlan(learner_id, name, current, False, units, price))
+    for unit in units:
+        label = f"{unit.title} (covered by the subscription)" if covered else unit.title
+        plan.entries.append((label, price))
+        if price:
+            plan.lines.append(billing_line("unit", suite, unit.key, learner_id, price))
+
+
+def assign(
+    org_id: int,
+    actor_id: int | None,
+    choice: AssignChoice,
+    selection: Selection,
+    token: str,
+    quoted_total: int | None,
+    now: datetime | None = None,
+) -> AssignmentBatch:
+    """Assign ``choice`` to the selection, all or nothing, and charge once.
+
+    Raises AlreadyConfirmed for a token seen before, QuoteChanged when the
+    price differs from ``quoted_total``, ``laurel.billing.InsufficientCredits``
+    when the balance is short, and AssignmentError when no one is selected.
+    The caller rolls back on any of them.
+    """
+    now = now or utcnow()
+    batch = claim_batch(org_id, token, "assign", choice.suite.key, actor_id)
+    plan = plan_assignment(org_id, choice, selection, now)
+    if not plan.learners and not plan.skipped:
+        raise AssignmentError("None of the selected learners can be assigned.")
+    if quoted_total is not None and plan.total != quoted_total:
+        raise QuoteChanged(quoted_total, plan.total)
+    reason = f"Assigned {choice.suite.title} to {len(plan.learners)} learners"
+    charged = charge(org_id, plan.lines, token, actor_id, reason)
+    write_assignments(plan, batch, org_id, actor_id, token, now)
+    batch.kind = choice.kind
+    batch.unit_keys = list(choice.unit_keys)
+    batch.learner_count = len(plan.learners) + len(plan.skipped)
+    batch.changed_count = len(plan.learners)
+    batch.credits_charged = charged
+    batch.skipped = plan.skipped
+    log.info(
+        "assignment batch %s: %s to %d learners, %d skipped, %d credits by user %s",
+        batch.id,
+        choice.suite.key,
+        len(plan.learners),
+        len(plan.skipped),
+        charged,
+        actor_id,
+    )
+    return batch
+
+
+def write_assignments(
+    plan: AssignPlan,
+    batch: AssignmentBatch,
+    org_id: int,
+    actor_id: int | None,
+    token: str,
+    now: datetime,
+) -> None:
+    """Insert and update the plan's rows with one statement per table."""
+    suite = plan.choice.suite
+    insert_suite_assignments(plan, batch, org_id, actor_id, now)
+    renew_subscriptions(plan, batch, now)
+    ids = suite_assignment_ids(plan, batch)
+    unit_rows = [
+        unit_row(org_id, suite, ids[lp.learner_id], lp, unit, actor_id, token, now)
+        for lp in plan.learners
+        for unit in lp.units
+    ]
+    if unit_rows:
+        db.session.execute(insert(UnitAssignment), unit_rows)
+    bulk_audit(
+        [
+            audit_row(
+                "assignment.renewed"
+                if lp.existing and lp.subscribe
+                else "assignment.created",
+                "suite_assignment",
+                ids[lp.learner_id],
+                org_id,
+                actor_id,
+                suite=suite.key,
+                learner_id=lp.learner_id,
+                kind=plan.choice.kind.value,
+                units=[unit.key for unit in lp.units],
+                batch=batch.id,
+            )
+            for lp in plan.learners
+        ]
+    )
+
+
+def term_end(suite: Suite, now: datetime) -> datetime:
+    return now + timedelta(days=suite.pricing.subscription.term_days)
+
+
+def insert_suite_assignments(
+    plan: AssignPlan,
+    batch: AssignmentBatch,
+    org_id: int,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    choice = plan.choice
+    subscribing = choice.kind is AssignmentKind.SUBSCRIPTION
+    rows = [
+        {
+            "org_id": org_id,
+            "learner_id": lp.learner_id,
+            "suite_key": choice.suite.key,
+            "suite_version": choice.suite.version,
+            "kind": choice.kind,
+            "term_start": now if subscribing else None,
+            "term_end": term_end(choice.suite, now) if subscribing else None,
+            "auto_reassign": choice.auto_reassign if subscribing else False,
+            "created_by_id": actor_id,
+            "batch_id": batch.id,
+            "created_at": now,
+        }
+        for lp in plan.learners
+        if lp.existing is None
+    ]
+    if rows:
+        db.session.execute(insert(SuiteAssignment), rows)
+
+
+def renew_subscriptions(
+    plan: AssignPlan, batch: AssignmentBatch, now: datetime
+) -> None:
+    """Turn existing unit purchases or ended subscriptions into a new term."""
+    choice = plan.choice
+    renewed = [lp.existing for lp in plan.learners if lp.existing and lp.subscribe]
+    if not renewed:
+        return
+    db.session.execute(
+        update(SuiteAssignment),
+        [
+            {
+                "id": row.id,
+                "kind": AssignmentKind.SUBSCRIPTION,
+                "suite_version": choice.suite.version,
+                "term_start": now,
+                "term_end": term_end(choice.suite, now),
+                "auto_reassign": choice.auto_reassign,
+                "batch_id": batch.id,
+            }
+            for row in renewed
+        ],
+    )
+    for row in renewed:
+        db.session.expire(row)
+
+
+def suite_assignment_ids(plan: AssignPlan, batch: AssignmentBatch) -> dict[int, int]:
+    """Map each planned learner to their suite assignment id."""
+    ids = {lp.learner_id: lp.existing.id for lp in plan.learners if lp.existing}
+    rows = db.session.execute(
+        select(SuiteAssignment.learner_id, SuiteAssignment.id).where(
+            SuiteAssignment.batch_id == batch.id
+        )
+    )
+    ids.update({row[0]: row[1] for row in rows})
+    return ids
+
+
+def unit_row(
+    org_id: int,
+    suite: Suite,
+    suite_assignment_id: int,
+    lp: LearnerPlan,
+    unit: Unit,
+    actor_id: int | None,
+    token: str,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "org_id": org_id,
+        "suite_assignment_id": suite_assignment_id,
+        "learner_id": lp.learner_id,
+        "suite_key": suite.key,
+        "unit_key": unit.key,
+        "area_key": unit.area,
+        "unit_kind": unit.kind,
+        "position": unit.order,
+        "status": UnitStatus.NOT_STARTED,
+        "attempts_allowed": 1,
+        "attempts_used": 0,
+        "extra_attempts": 0,
+        "auto_reassigned": False,
+        "paid_credits": lp.unit_credits,
+        "charge_key": token if lp.unit_credits else None,
+        "assigned_by_id": actor_id,
+        "assigned_at": now,
+    }
+
+
+# Reassigning
+
+
+@dataclass
+class ReassignPlan:
+    suite: Suite
+    cap: int
+    # (unit assignment, learner name, unit title, credits)
+    items: list[tuple[UnitAssignment, str, str, int]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(line["credits"] for line in self.lines)
+
+    @property
+    def quote_items(self) -> list[QuoteItem]:
+        return group_items(
+            [
+                (reassign_label(self.suite, ua, credits), credits)
+                for ua, _, _, credits in self.items
+            ]
+        )
+
+
+def reassign_label(suite: Suite, ua: UnitAssignment, credits: int) -> str:
+    unit = suite.unit(ua.unit_key)
+    title = unit.title if unit else ua.unit_key
+    return f"Reassign {title}" + ("" if credits else " (free)")
+
+
+def failed_units_query(org_id: int, suite_key: str) -> Select[tuple[UnitAssignment]]:
+    return (
+        select(UnitAssignment)
+        .join(UnitAssignment.suite_assignment)
+        .options(contains_eager(UnitAssignment.suite_assignment))
+        .where(UnitAssignment.org_id == org_id, UnitAssignment.suite_key == suite_key)
+        .order_by(UnitAssignment.learner_id, UnitAssignment.position)
+    )
+
+
+def reassign_targets(
+    org_id: int,
+    suite: Suite,
+    unit_assignment_ids: list[int] | None = None,
+    selection: Selection | None = None,
+) -> list[UnitAssignment]:
+    """Load the units to reassign: given ids, or every failed unit of a selection."""
+    query = failed_units_query(org_id, suite.key)
+    if unit_assignment_ids is not None:
+        query = query.where(UnitAssignment.id.in_(unit_assignment_ids))
+    else:
+        query = query.where(
+            UnitAssignment.status == UnitStatus.FAILED,
+            UnitAssignment.learner_id.in_(selection.learner_ids(org_id)),
+        )
+    return list(db.session.scalars(query).unique())
+
+
+def plan_reassignment(
+    org: Organisation, suite: Suite, targets: list[UnitAssignment], now: datetime
+) -> ReassignPlan:
+    """Price each failed unit, refusing those past the cap or the term."""
+    plan = ReassignPlan(suite, org.extra_attempt_cap)
+    names = dict(
+        learner_names(
+            select(User.id).where(User.id.in_({ua.learner_id for ua in targets}))
+        )
+    )
+    for ua in targets:
+        name = names.get(ua.learner_id, "?")
+        unit = suite.unit(ua.unit_key)
+        title = unit.title if unit else ua.unit_key
+        reason = reassign_refusal(ua, plan.cap, now)
+        if reason:
+            plan.refused.append(
+                {
+                    "learner_id": ua.learner_id,
+                    "name": name,
+                    "unit": title,
+                    "reason": reason,
+                }
+            )
+            continue
+        credits = (
+            0 if ua.suite_assignment.is_subscription else suite.pricing.reassign_credits
+        )
+        plan.items.append((ua, name, title, credits))
+        if credits:
+            plan.lines.append(
+                billing_line("reassignment", suite, ua.unit_key, ua.learner_id, credits)
+            )
+    return plan
+
+
+def reassign_refusal(ua: UnitAssignment, cap: int, now: datetime) -> str | None:
+    """Return why ``ua`` cannot be reassigned now, or None when it can."""
+    if ua.status is not UnitStatus.FAILED:
+        return f"is {ua.status.label}; only failed units are reassigned"
+    sa = ua.suite_assignment
+    if sa.expired(now):
+        return (
+            f"the subscription ended on {sa.term_end.date().isoformat()}, so no new "
+            "attempts can start; assign the subscription again to renew it"
+        )
+    if ua.extra_attempts >= cap:
+        return (
+            f"has had {ua.extra_attempts} extra attempts, the organisation's cap "
+            f"of {cap}; an org admin can raise the cap on the policy page"
+        )
+    return None
+
+
+def reassign(
+    org: Organisation,
+    actor_id: int | None,
+    suite: Suite,
+    targets: list[UnitAssignment],
+    token: str,
+    quoted_total: int | None,
+    now: datetime | None = None,
+) -> AssignmentBatch:
+    """Give each failed target one more attempt and charge for it once.
+
+    Raises AssignmentError when nothing can be reassigned or a unit changed
+    meanwhile, and the same errors as ``assign`` otherwise.
+    """
+    now = now or utcnow()
+    batch = claim_batch(org.id, token, "reassign", suite.key, actor_id)
+    plan = plan_reassignment(org, suite, targets, now)
+    if not plan.items:
+        reasons = "; ".join(
+            f"{r['name']}, {r['unit']}: {r['reason']}" for r in plan.refused
+        )
+        raise AssignmentError(
+            f"Nothing can be reassigned. {reasons or 'No failed units.'}"
+        )
+    if quoted_total is not None and plan.total != quoted_total:
+        raise QuoteChanged(quoted_total, plan.total)
+    charged = charge(
+        org.id, plan.lines, token, actor_id, f"Reassigned {len(plan.items)} units"
+    )
+    mark_reassigned(org.id, plan, actor_id, now)
+    bulk_audit(
+        [
+            audit_row(
+                "unit.reassigned",
+                "unit_assignment",
+                ua.id,
+                org.id,
+                actor_id,
+                suite=suite.key,
+                unit=ua.unit_key,
+                learner_id=ua.learner_id,
+                credits=credits,
+                automatic=False,
+                batch=batch.id,
+            )
+            for ua, _, _, credits in plan.items
+        ]
+    )
+    batch.learner_count = len({ua.learner_id for ua in targets})
+    batch.changed_count = len(plan.items)
+    batch.credits_charged = charged
+    batch.unit_keys = sorted({ua.unit_key for ua, *_ in plan.items})
+    batch.skipped = plan.refused
+    log.info(
+        "reassign batch %s: %d units, %d refused, %d credits by user %s",
+        batch.id,
+        len(plan.items),
+        len(plan.refused),
+        charged,
+        actor_id,
+    )
+    return batch
+
+
+def mark_reassigned(
+    org_id: int, plan: ReassignPlan, actor_id: int | None, now: datetime
+) -> None:
+    """Add one attempt to every planned unit with one guarded UPDATE."""
+    ids = [ua.id for ua, *_ in plan.items]
+    result = db.session.execute(
+        update(UnitAssignment)
+        .where(
+            UnitAssignment.org_id == org_id,
+            UnitAssignment.id.in_(ids),
+            UnitAssignment.status == UnitStatus.FAILED,
+            UnitAssignment.extra_attempts < plan.cap,
+        )
+        .values(
+            status=UnitStatus.REASSIGNED,
+            attempts_allowed=UnitAssignment.attempts_allowed + 1,
+            extra_attempts=UnitAssignment.extra_attempts + 1,
+            reassigned_by_id=actor_id,
+            reassigned_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != len(ids):
+        raise AssignmentError(
+            "Some of these units changed while the request ran (another "
+            "reassignment or attempt). Nothing was reassigned; check the quote again."
+        )
+    for ua, *_ in plan.items:
+        db.session.expire(ua)
+
+
+# Unassigning
+
+
+def refund_key(ua: UnitAssignment) -> str:
+    """Return the idempotency key that refunds ``ua``'s purchase at most once."""
+    purchase = f"{ua.charge_key}:{ua.learner_id}:{ua.suite_key}:{ua.unit_key}"
+    return "unassign:" + hashlib.sha256(purchase.encode()).hexdigest()[:40]
+
+
+def unassign_unit(ua: UnitAssignment, actor_id: int | None) -> int:
+    """Remove a unit bought on its own before it started; return credits refunded."""
+    sa = ua.suite_assignment
+    if sa.is_subscription:
+        raise AssignmentError(
+            "This unit is part of a subscription, which is not refundable, so it "
+            "cannot be unassigned."
+        )
+    if ua.status is not UnitStatus.NOT_STARTED or ua.attempts_used:
+        raise AssignmentError(
+            f"The learner has already {ua.status.label.replace('_', ' ')} this unit; "
+            "only units not yet started can be unassigned."
+        )
+    snapshot = (
+        ua.id,
+        ua.org_id,
+        ua.learner_id,
+        ua.suite_key,
+        ua.unit_key,
+        ua.paid_credits,
+    )
+    key = refund_key(ua)
+    result = db.session.execute(
+        delete(UnitAssignment).where(
+            UnitAssignment.id == ua.id,
+            UnitAssignment.status == UnitStatus.NOT_STARTED,
+            UnitAssignment.attempts_used == 0,
+        )
+    )
+    if result.rowcount != 1:
+        raise AssignmentError(
+            "The unit was started or unassigned meanwhile; nothing changed."
+        )
+    return finish_unassign(sa, snapshot, key, actor_id)
+
+
+def finish_unassign(
+    sa: SuiteAssignment,
+    snapshot: tuple[int, int, int, str, str, int],
+    key: str,
+    actor_id: int | None,
+) -> int:
+    ua_id, org_id, learner_id, suite_key, unit_key, paid = snapshot
+    refunded = 0
+    if paid:
+        line = {
+            "kind": "unit",
+            "suite": suite_key,
+            "unit": unit_key,
+            "learner_id": learner_id,
+            "credits": paid,
+        }
+        result = hooks().laurel_refund(
+            org_id=org_id,
+            lines=[line],
+            idempotency_key=key,
+            actor_id=actor_id,
+            reason=f"Unassigned unit {unit_key} before it started",
+        )
+        refunded = 0 if result is None else int(result["refunded"])
+    bulk_audit(
+        [
+            audit_row(
+                "unit.unassigned",
+                "unit_assignment",
+                ua_id,
+                org_id,
+                actor_id,
+                suite=suite_key,
+                unit=unit_key,
+                learner_id=learner_id,
+                refunded=refunded,
+            )
+        ]
+    )
+    remaining = db.session.scalar(
+        select(func.count()).where(UnitAssignment.suite_assignment_id == sa.id)
+    )
+    if not remaining:
+        db.session.delete(sa)
+    log.info(
+        "unit %s of learner %s unassigned, %d refunded, by user %s",
+        unit_key,
+        learner_id,
+        refunded,
+        actor_id,
+    )
+    return refunded
+
+
+# Reading a learner's assignments
+
+
+@dataclass
+class SuiteProgress:
+    """One learner's suite assignment with its units, for learner pages."""
+
+    assignment: SuiteAssignment
+    suite: Suite | None  # None when the suite's plugin is not loaded
+    units: list[UnitAssignment]
+    credential: Any  # laurel.credentials.models.Credential or None
+    expired: bool
+
+    @property
+    def title(self) -> str:
+        return self.suite.title if self.suite else self.assignment.suite_key
+
+    def unit_title(self, ua: UnitAssignment) -> str:
+        unit = self.suite.unit(ua.unit_key) if self.suite else None
+        return unit.title if unit else ua.unit_key
+
+    def area_title(self, area_key: str) -> str:
+        area = self.suite.area(area_key) if self.suite else None
+        return area.title if area else area_key
+
+    @property
+    def passed_areas(self) -> set[str]:
+        return {ua.area_key for ua in self.units if ua.status is UnitStatus.PASSED}
+
+    @property
+    def missing_areas(self) -> list[str]:
+        if self.suite is None:
+            return []
+        passed = self.passed_areas
+        return [key for key in self.suite.rules.required_areas if key not in passed]
+
+
+def learner_progress(
+    learner_id: int, org_id: int, now: datetime | None = None
+) -> list[SuiteProgress]:
+    """Return a learner's suites, units and credentials in three queries."""
+    from laurel.credentials.models import Credential
+    from laurel.plugins.registry import get_suite
+
+    now = now or utcnow()
+    suites = list(
+        db.session.scalars(
+            select(SuiteAssignment)
+            .where(
+                SuiteAssignment.learner_id == learner_id,
+                SuiteAssignment.org_id == org_id,
+            )
+            .order_by(SuiteAssignment.created_at, SuiteAssignment.id)
+        )
+    )
+    units: dict[int, list[UnitAssignment]] = defaultdict(list)
+    for ua in db.session.scalars(
+        select(UnitAssignment)
+        .where(UnitAssignment.learner_id == learner_id, UnitAssignment.org_id == org_id)
+        .order_by(UnitAssignment.position)
+    ):
+        units[ua.suite_assignment_id].append(ua)
+    credentials = {
+        c.suite_key: c
+        for c in db.session.scalars(
+            select(Credential).where(
+                Credential.learner_id == learner_id, Credential.org_id == org_id
+            )
+        )
+    }
+    return [
+        SuiteProgress(
+            sa,
+            get_suite(sa.suite_key),
+            units[sa.id],
+            credentials.get(sa.suite_key),
+            sa.expired(now),
+        )
+        for sa in suites
+    ]
