@@ -20,6 +20,7 @@ import importlib.metadata
 import inspect
 import logging
 import traceback
+from pathlib import Path
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,12 @@ from laurel.plugins import ENTRY_POINT_GROUP, PROJECT, defaults, hookspecs
 log = logging.getLogger(__name__)
 
 DEFAULTS_NAME = "laurel.defaults"
+# Frames in these files are the loader's own, not the plugin's.
+LOADER_PATHS = (
+    str(Path(__file__).parent),
+    str(Path(pluggy.__file__).parent),
+    "<frozen",
+)
 HOOK_NAMES = frozenset(
     name for name in dir(hookspecs) if name.startswith(f"{PROJECT}_")
 )
@@ -139,6 +146,8 @@ def register_entry_point(
         return
     try:
         register_checked(manager, plugin, entry_point.name)
+    except (PluginError, pluggy.PluginValidationError) as error:
+        mark_failed(manager, record, f"{type(error).__name__}: {error}")
     except (Exception, SystemExit) as error:
         mark_failed(manager, record, describe(error), error)
 
@@ -180,9 +189,18 @@ def mark_failed(
 
 
 def describe(error: BaseException) -> str:
-    """Return "Type: message (at file:line)" for an error raised by a plugin."""
+    """Return "Type: message (at file:line)" for an error raised by a plugin.
+
+    The location is the innermost frame outside Laurel's plugin loader,
+    pluggy and the import machinery, so it points into the plugin's code;
+    it is left out when there is no such frame.
+    """
     text = f"{type(error).__name__}: {error}"
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = [
+        frame
+        for frame in traceback.extract_tb(error.__traceback__)
+        if not frame.filename.startswith(LOADER_PATHS)
+    ]
     if frames:
         text += f" (at {frames[-1].filename}:{frames[-1].lineno})"
     return text

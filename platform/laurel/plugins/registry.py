@@ -42,6 +42,8 @@ from laurel.plugins.suites import Suite, build_suite
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "laurel.plugins"
+# What a plugin's code may raise without stopping the platform.
+PLUGIN_ERRORS = (Exception, SystemExit)
 
 
 class SuiteUnavailable(LookupError):
@@ -124,16 +126,15 @@ def collect_suites(plugin_state: PluginState) -> None:
     """Validate each plugin's suites and mark a plugin with an invalid one failed."""
     for name, function in plugin_implementations(plugin_state.manager, "laurel_suites"):
         try:
-            suites = build_plugin_suites(name, function(), plugin_state.suites)
+            declarations = function()
+        except PLUGIN_ERRORS as error:  # a bug in a plugin must not stop the platform
+            plugin_state.fail(name, f"laurel_suites raised {describe(error)}", error)
+            continue
+        try:
+            suites = build_plugin_suites(name, declarations, plugin_state.suites)
         except ValidationError as error:
             lines = "; ".join(flatten_messages(error.messages))
             plugin_state.fail(name, f"invalid suite declaration: {lines}")
-            continue
-        except (
-            Exception,
-            SystemExit,
-        ) as error:  # a bug in a plugin must not stop the platform
-            plugin_state.fail(name, f"laurel_suites raised {describe(error)}", error)
             continue
         plugin_state.suites.update((suite.key, suite) for suite in suites)
         if name in plugin_state.records:
@@ -143,7 +144,10 @@ def collect_suites(plugin_state: PluginState) -> None:
 def build_plugin_suites(
     plugin: str, declarations: Any, known: dict[str, Suite]
 ) -> list[Suite]:
-    """Build one plugin's suites, rejecting a key another plugin declared."""
+    """Build one plugin's suites, rejecting a key another plugin declared.
+
+    Raises ValidationError whose messages start with "suite <key>: ".
+    """
     if declarations is None:
         return []
     if not isinstance(declarations, list | tuple):
@@ -151,21 +155,22 @@ def build_plugin_suites(
             f"laurel_suites returned {type(declarations).__name__}, "
             "expected a list of suite declarations"
         )
-    suites = []
+    suites: list[Suite] = []
     for index, declaration in enumerate(declarations):
         if not isinstance(declaration, dict):
-            raise ValidationError({index: ["a suite declaration must be a dict"]})
+            raise ValidationError(f"suite {index}: a declaration must be a dict")
+        label = suite_label(index, declaration)
         try:
             suite = build_suite(declaration, plugin)
         except ValidationError as error:
-            label = suite_label(index, declaration)
-            raise ValidationError({label: error.messages}) from None
+            lines = [f"{label}: {line}" for line in flatten_messages(error.messages)]
+            raise ValidationError(lines) from None
         owner = known.get(suite.key) or next(
             (s for s in suites if s.key == suite.key), None
         )
         if owner is not None:
             raise ValidationError(
-                {suite.key: [f"key already declared by plugin {owner.plugin}"]}
+                f"{label}: key already declared by plugin {owner.plugin}"
             )
         suites.append(suite)
     return suites
@@ -186,9 +191,14 @@ def collect_extensions(plugin_state: PluginState) -> None:
     for hook_name, (store, check) in checks.items():
         for name, function in plugin_implementations(plugin_state.manager, hook_name):
             try:
-                store[name] = check(function())
-            except (Exception, SystemExit) as error:
-                plugin_state.fail(name, f"{hook_name}: {describe(error)}", error)
+                result = function()
+            except PLUGIN_ERRORS as error:
+                plugin_state.fail(name, f"{hook_name} raised {describe(error)}", error)
+                continue
+            try:
+                store[name] = check(result)
+            except (TypeError, ValueError) as error:
+                plugin_state.fail(name, f"{hook_name}: {error}")
 
 
 def core_command_names(app: Flask) -> set[str]:
