@@ -151,9 +151,13 @@ def laurel_refund(
 ) -> dict[str, Any] | None:
     """Give back credits for ``lines`` in the current transaction.
 
-    Takes the same arguments as ``laurel_charge`` and follows the same
-    idempotency rule: a repeated key with the same lines refunds nothing
-    more, and with different lines raises ``IdempotencyConflict``.
+    org_id: the organisation's row id.
+    lines: what is refunded, in the shape ``laurel_quote`` takes.
+    idempotency_key: the caller's key for this refund. A repeated key with
+        the same lines refunds nothing more; with different lines it raises
+        ``laurel.billing.IdempotencyConflict``.
+    actor_id: the user who caused the refund, or None for the system.
+    reason: a short text for the ledger, such as "unassigned a unit".
 
     Returns ``{"refunded": int, "balance": int, "entry_id": int | None,
     "replayed": bool}``, or None without billing. firstresult.
