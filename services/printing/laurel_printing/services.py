@@ -66,7 +66,10 @@ TYPE_STEP_LIMITS = {
     "suite_title": (40, 80, 140),
     "signer": (30, 60, 120),
 }
+# Up to 6 areas print in one column at density step 0, up to 14 in two
+# columns at step 1, more in three at step 2 (CSS classes density-N).
 AREA_COUNT_LIMITS = (6, 14)
+# The smallest step each element has a CSS class for.
 MAX_TYPE_STEPS = {
     "learner_name": 6,
     "organisation": 3,
@@ -74,6 +77,7 @@ MAX_TYPE_STEPS = {
     "signer": 4,
     "areas": 3,
 }
+# Fit levels step every size down once more; .fit-3 also shrinks the footer.
 MAX_FIT = 3
 
 
@@ -117,7 +121,7 @@ def _area_rows(areas: list[dict]) -> list[list[dict]]:
     count = len(areas)
     if count == 0:
         return []
-    column_count = 1 if count <= 6 else 2 if count <= 14 else 3
+    column_count = length_step(count, AREA_COUNT_LIMITS) + 1
     shown = [{**area, "score_text": format_score(area["score"])} for area in areas]
     per_column = math.ceil(count / column_count)
     columns = [
