@@ -72,14 +72,8 @@ def load_area(item: Traversable) -> dict[str, Any]:
         raw = tomllib.loads(item.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise ContentError(item.name, [f"invalid TOML: {error}"]) from None
-    try:
-        area = AreaFileSchema().load(raw)
-    except ValidationError as error:
-        lines = flatten_messages(error.messages)
-        problems = [with_question_id(line, raw) for line in lines]
-        raise ContentError(item.name, problems) from None
     number, key = FILE_NAME.match(item.name).groups()
-    if area["order"] != int(number) or area["key"] != key:
+    if raw.get("key") != key or raw.get("order") != int(number):
         raise ContentError(
             item.name,
             [
@@ -87,6 +81,12 @@ def load_area(item: Traversable) -> dict[str, Any]:
                 f"key = {key!r}, order = {int(number)}"
             ],
         )
+    try:
+        area = AreaFileSchema().load(raw)
+    except ValidationError as error:
+        lines = flatten_messages(error.messages)
+        problems = [with_question_id(line, raw) for line in lines]
+        raise ContentError(item.name, problems) from None
     check_unique_ids(item.name, area)
     return area
 
