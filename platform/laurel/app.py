@@ -110,15 +110,19 @@ def load_plugins(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from laurel.assignments.views import bp as assignments_bp
+    from laurel.credentials.verify_views import bp as verify_bp
     from laurel.credentials.views import bp as credentials_bp
     from laurel.identity.views import bp as identity_bp
     from laurel.plugins import registry
     from laurel.plugins.views import bp as plugins_bp
+    from laurel.printing.views import bp as printing_bp
     from laurel.rosters.views import bp as rosters_bp
 
     core = (identity_bp, rosters_bp, assignments_bp, credentials_bp, plugins_bp)
     for blueprint in core:
         app.register_blueprint(blueprint)
+    app.register_blueprint(printing_bp)
+    app.register_blueprint(verify_bp)
     for blueprint in registry.plugin_blueprints(app):
         app.register_blueprint(blueprint)
 

@@ -27,6 +27,7 @@ def main() -> None:
 def core_commands() -> list[click.Command]:
     from laurel.demo.cli import quickstart
     from laurel.plugins.cli import plugins_group
+    from laurel.printing.cli import print_jobs_group
     from laurel.rosters.cli import groups_group, users_group
 
     return [
@@ -37,6 +38,7 @@ def core_commands() -> list[click.Command]:
         groups_group,
         quickstart,
         plugins_group,
+        print_jobs_group,
     ]
 
 

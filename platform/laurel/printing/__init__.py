@@ -1,0 +1,1 @@
+"""Print jobs: credentials and login sheets rendered by the printing service."""
