@@ -171,7 +171,11 @@ def claim_batch(
 
     The unique request token serialises identical requests: on PostgreSQL a
     second INSERT of the same token waits for the first transaction and
-    then fails, and the caller shows the first batch instead.
+    then fails, and the caller shows the first batch instead. Call this
+    before any other write of the transaction, because a repeated token
+    rolls the whole transaction back. A savepoint would not help on SQLite:
+    Python's sqlite3 module opens no transaction before a SAVEPOINT, so
+    releasing a savepoint that comes first commits it.
     """
     batch = AssignmentBatch(
         org_id=org_id,
@@ -182,10 +186,11 @@ def claim_batch(
         unit_keys=[],
         skipped=[],
     )
+    db.session.add(batch)
     try:
-        with db.session.begin_nested():
-            db.session.add(batch)
+        db.session.flush()
     except IntegrityError:
+        db.session.rollback()
         existing = db.session.scalar(
             select(AssignmentBatch).where(AssignmentBatch.request_token == token)
         )
