@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-
 from laurel.identity.models import Organisation, Role, User
-from laurel.plugins.suites import Suite
 from laurel.plugins.registry import hooks
+from laurel.plugins.suites import Suite
+
 from tests.assignments.helpers import grant, real_suite
 
 STARTING_CREDITS = 100

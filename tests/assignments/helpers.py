@@ -5,8 +5,6 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import func, select
-
 from laurel.assignments import attempts, services
 from laurel.assignments.models import AssignmentKind, Attempt, UnitAssignment
 from laurel.assignments.selection import Selection
@@ -15,6 +13,7 @@ from laurel.extensions import db
 from laurel.identity.models import User
 from laurel.plugins.registry import get_suite
 from laurel.plugins.suites import Suite
+from sqlalchemy import func, select
 
 SUITE_KEY = "workplace_readiness"
 

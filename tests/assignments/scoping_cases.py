@@ -13,6 +13,7 @@ from laurel.assignments.models import (
 )
 from laurel.extensions import db
 from laurel.identity.services import utcnow
+
 from tests.scoping import LISTING, Route
 
 SUITE = "workplace_readiness"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
-
 from laurel.assignments.models import (
     AssignmentBatch,
     AssignmentKind,
@@ -18,6 +16,8 @@ from laurel.audit.models import AuditEvent
 from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.rosters import services as rosters
+from sqlalchemy import select
+
 from tests.assignments.helpers import (
     SUITE_KEY,
     assign,
@@ -372,8 +372,12 @@ def test_mass_reassign_one_quote(app, make_school, suite, login) -> None:
     token = re.search(
         r'name="request_token" type="hidden" value="([\w-]+)"', page
     ).group(1)
-    data = {"user_id": [str(learner.id) for learner in school.learners], "suite": SUITE_KEY,
-            "request_token": token, "quoted_total": "2"}  # fmt: skip
+    data = {
+        "user_id": [str(learner.id) for learner in school.learners],
+        "suite": SUITE_KEY,
+        "request_token": token,
+        "quoted_total": "2",
+    }
     before = balance(school.org.id)
     response = client.post("/assignments/reassign", data=data)
     assert response.status_code == 302

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
-
 from laurel.assignments import attempts, services
 from laurel.assignments.models import (
     AssignmentBatch,
@@ -22,6 +20,8 @@ from laurel.assignments.models import (
 from laurel.assignments.selection import Selection
 from laurel.audit.models import AuditEvent
 from laurel.extensions import db
+from sqlalchemy import select
+
 from tests.assignments.helpers import (
     answers_with,
     assign,

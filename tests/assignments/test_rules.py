@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
-
 from laurel.assignments import attempts, services
 from laurel.assignments.models import AssignmentKind, SuiteAssignment, UnitStatus
 from laurel.extensions import db
 from laurel.identity.services import utcnow
 from laurel.plugins.registry import hooks
+from sqlalchemy import update
+
 from tests.assignments.helpers import assign, audit_actions, balance, take, unit_of
 
 

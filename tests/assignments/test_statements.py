@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, insert, select
-
 from laurel.assignments import services
 from laurel.assignments.models import AssignmentKind, SuiteAssignment, UnitAssignment
 from laurel.assignments.selection import Selection
 from laurel.extensions import db
 from laurel.identity.models import Role, User
 from laurel.rosters import services as rosters
+from sqlalchemy import event, insert, select
+
 from tests.assignments.helpers import balance, count, grant, real_suite
 
 

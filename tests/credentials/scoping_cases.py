@@ -8,6 +8,7 @@ from laurel.credentials.models import Credential
 from laurel.credentials.services import new_code, new_public_id
 from laurel.extensions import db
 from laurel.identity.services import utcnow
+
 from tests.scoping import Route
 
 
