@@ -15,7 +15,7 @@ from laurel.extensions import db
 from laurel_credits import services
 
 from tests.credits.helpers import line
-from tests.scoping import LISTING, Route
+from tests.scoping import LISTING, PUBLIC, Route
 
 
 def build_objects(org: Any, make_user: Any, objects: dict[str, Any]) -> None:
@@ -32,6 +32,7 @@ def b_org(b: dict[str, Any]) -> dict[str, Any]:
 
 
 ROUTES = {
+    "credits.static": Route(PUBLIC, kwargs=lambda b: {"filename": "credits.css"}),
     "credits.overview": Route(LISTING),
     "credits.set_threshold": Route(LISTING, data=lambda b: {"threshold": "5"}),
     "credits.usage": Route(LISTING),

@@ -93,3 +93,18 @@ def test_idempotency_key_unique(app, org, grant) -> None:
             org=org.id,
             key=outcome.entry.idempotency_key,
         )
+
+
+def test_invariant_check_detects_drift(app, org, grant) -> None:
+    from tests.credits.ledger_check import ledger_problems
+
+    grant(org, 3)
+    execute_raw(
+        "UPDATE credit_accounts SET balance = 4 WHERE org_id = :org", org=org.id
+    )
+    with db.engine.connect() as connection:
+        problems = ledger_problems(connection)
+    execute_raw(
+        "UPDATE credit_accounts SET balance = 3 WHERE org_id = :org", org=org.id
+    )
+    assert problems == [f"organisation {org.id}: cached balance 4 but entries sum to 3"]

@@ -45,7 +45,13 @@ from laurel_credits.models import CreditAccount, EntryKind, LedgerEntry
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("credits", __name__, template_folder="templates")
+bp = Blueprint(
+    "credits",
+    __name__,
+    template_folder="templates",
+    static_folder="static",
+    static_url_path="/credits/static",
+)
 
 STAFF = (Role.ORG_ADMIN, Role.INSTRUCTOR)
 LOW_BALANCE_SETTING = "LAUREL_CREDITS_LOW_BALANCE"
