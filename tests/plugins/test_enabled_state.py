@@ -278,3 +278,22 @@ def test_plugins_branch_downgrades(app: Flask) -> None:
     assert not sa.inspect(db.engine).has_table("plugin_settings")
     flask_migrate.upgrade(revision="heads")
     assert sa.inspect(db.engine).has_table("plugin_settings")
+
+
+@pytest.mark.browser
+@pytest.mark.backends("sqlite")
+def test_admin_buttons_in_browser(live_server: str, page, make_user) -> None:
+    """Disable and enable a suite by clicking, with CSRF on, in Chromium."""
+    admin = make_user(None, Role.PLATFORM_ADMIN)
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=email]", admin.email)
+    page.fill("input[name=password]", TEST_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/admin/plugins")
+    row = page.locator("#plugin-workplace_readiness")
+    row.get_by_role("button", name="Disable workplace_readiness").click()
+    page.wait_for_selector("text=Plugin workplace_readiness is disabled")
+    assert row.locator(".badge").inner_text() == "disabled"
+    row.get_by_role("button", name="Enable workplace_readiness").click()
+    page.wait_for_selector("text=Plugin workplace_readiness is enabled")
+    assert row.locator(".badge").inner_text() == "enabled"
