@@ -98,7 +98,7 @@ def test_cli_lists_plugins(app: Flask) -> None:
     ]
 
 
-def test_cli_disable_and_enable(app: Flask, make_user: Callable[..., Any]) -> None:
+def test_cli_disable_and_enable(app: Flask) -> None:
     result = cli(app, "disable", WR)
     assert result.exit_code == 0, result.output
     assert result.output == "Plugin workplace_readiness is disabled.\n"

@@ -61,8 +61,8 @@ def laurel_score_attempt(
 ) -> dict[str, Any] | None:
     """Score a submitted attempt.
 
-    suite: the validated suite declaration (``Suite.declaration``); its
-        ``key`` tells an implementation whether the suite is its own.
+    suite: the validated suite declaration (``Suite.declaration``). An
+        implementation compares its ``key`` to find its own suites.
     unit: the validated declaration of the unit attempted, one of
         ``suite["units"]``.
     questions: the questions drawn for this attempt, in the order shown,
@@ -227,8 +227,8 @@ def laurel_cli_commands() -> list[click.Command]:
 def laurel_migration_dirs() -> list[str]:
     """Return absolute paths of Alembic version folders the plugin owns.
 
-    Returns a list of existing directory paths. Each folder holds one Alembic
-    branch labelled with the plugin's name, whose first revision has
+    Returns a list of existing directory paths. Each folder contains one
+    Alembic branch labelled with the plugin's name, whose first revision has
     ``down_revision = "identity_0001"``. Not firstresult: every plugin's
     folders join the core's ``version_locations``.
     """

@@ -44,7 +44,7 @@ HOOK_NAMES = frozenset(
 
 
 class PluginError(Exception):
-    """A plugin broke one of the loading rules; the message says which."""
+    """A plugin broke one of the loading rules. The message names the rule."""
 
 
 @dataclass
@@ -192,8 +192,8 @@ def describe(error: BaseException) -> str:
     """Return "Type: message (at file:line)" for an error raised by a plugin.
 
     The location is the innermost frame outside Laurel's plugin loader,
-    pluggy and the import machinery, so it points into the plugin's code;
-    it is left out when there is no such frame.
+    pluggy and the import machinery, so it points into the plugin's code.
+    Without such a frame the location is left out.
     """
     text = f"{type(error).__name__}: {error}"
     frames = [
