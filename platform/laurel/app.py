@@ -13,7 +13,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from laurel import config as settings
-from laurel import ui
+from laurel import ops, ui
 from laurel.extensions import csrf, db, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_relative_config=True,
     )
     configure_settings(app, config or {})
+    ops.init_app(app)
     ui.init_app(app)
     configure_database(app)
     configure_auth(app)
@@ -109,6 +110,7 @@ def load_plugins(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from laurel import api
     from laurel.assignments.views import bp as assignments_bp
     from laurel.credentials.verify_views import bp as verify_bp
     from laurel.credentials.views import bp as credentials_bp
@@ -123,6 +125,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(printing_bp)
     app.register_blueprint(verify_bp)
+    api.init_app(app)
     for blueprint in registry.plugin_blueprints(app):
         app.register_blueprint(blueprint)
 

@@ -27,6 +27,9 @@ DEFAULTS: dict[str, Any] = {
     "PAGE_SIZE": 50,
     "PLUGINS": None,  # comma list restricting which installed plugins load
     "HASH_WORKERS": None,  # processes for bulk password hashing; None: CPU count
+    "LOG_LEVEL": "INFO",  # level of the laurel.* loggers
+    "PROXY_FIX": 0,  # reverse proxies in front whose X-Forwarded-* headers to trust
+    "HSTS_SECONDS": 365 * 24 * 3600,  # Strict-Transport-Security max-age over HTTPS
 }
 
 INTEGER_SETTINGS = {
@@ -36,6 +39,8 @@ INTEGER_SETTINGS = {
     "LOGIN_FAILURE_WINDOW",
     "PAGE_SIZE",
     "HASH_WORKERS",
+    "PROXY_FIX",
+    "HSTS_SECONDS",
 }
 
 

@@ -1,0 +1,181 @@
+"""Every API operation, called with a token of organisation A on B's objects.
+
+Each (endpoint, method) of the API needs at least one case below, or
+``test_every_api_operation_has_a_case`` fails, so new endpoints cannot skip
+the check. OBJECT cases must get 404; LISTING cases must succeed without
+showing B's learner. Nothing may change organisation B.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+
+from laurel.extensions import db
+from laurel.identity.models import Role
+from laurel.rosters import services as rosters
+from tests.api.conftest import ApiClient
+from tests.core.test_org_scoping import B_LEARNER_EMAIL, b_audit_count, build_org_b
+from tests.scoping import LISTING, OBJECT
+
+Objects = dict[str, Any]
+METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    # URL arguments from A's and B's objects; those the rule does not take
+    # become query parameters.
+    url_args: Callable[[Objects, Objects], dict[str, Any]] = field(
+        default=lambda a, b: {}
+    )
+    json: Callable[[Objects, Objects], dict[str, Any]] | None = None
+
+
+def b_learner(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"learner_id": b["learner"].id}
+
+
+def b_group(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"group_id": b["group"].id}
+
+
+def new_learner(group_id: int) -> dict[str, Any]:
+    return {
+        "first_name": "New",
+        "last_name": "Learner",
+        "email": "new.learner@org-a.example",
+        "group_ids": [group_id],
+    }
+
+
+CASES: dict[tuple[str, str], list[Case]] = {
+    ("api_learners.Learners", "GET"): [
+        Case(LISTING),
+        Case(LISTING, lambda a, b: {"q": "Hidden", "include_inactive": "true"}),
+        Case(OBJECT, lambda a, b: {"group": b["group"].id}),
+    ],
+    ("api_learners.Learners", "POST"): [
+        Case(OBJECT, json=lambda a, b: new_learner(b["group"].id)),
+    ],
+    ("api_learners.LearnerById", "GET"): [Case(OBJECT, b_learner)],
+    ("api_learners.LearnerById", "PATCH"): [
+        Case(OBJECT, b_learner, json=lambda a, b: {"first_name": "Taken over"}),
+        Case(
+            OBJECT,
+            lambda a, b: {"learner_id": a["learner"].id},
+            json=lambda a, b: {"group_ids": [b["group"].id]},
+        ),
+    ],
+    ("api_learners.deactivate", "POST"): [Case(OBJECT, b_learner)],
+    ("api_learners.reactivate", "POST"): [Case(OBJECT, b_learner)],
+    ("api_groups.Groups", "GET"): [
+        Case(LISTING),
+        Case(LISTING, lambda a, b: {"include_archived": "true"}),
+    ],
+    ("api_groups.Groups", "POST"): [
+        # The same name as B's group: names are unique per organisation only.
+        Case(LISTING, json=lambda a, b: {"name": b["group"].name}),
+    ],
+    ("api_groups.GroupById", "GET"): [Case(OBJECT, b_group)],
+    ("api_groups.GroupById", "PATCH"): [
+        Case(OBJECT, b_group, json=lambda a, b: {"name": "Taken over"})
+    ],
+    ("api_groups.archive", "POST"): [Case(OBJECT, b_group)],
+    ("api_groups.restore", "POST"): [Case(OBJECT, b_group)],
+    ("api_groups.Members", "GET"): [Case(OBJECT, b_group)],
+    ("api_groups.Members", "POST"): [
+        Case(OBJECT, b_group, json=lambda a, b: {"learner_ids": [a["learner"].id]}),
+        Case(
+            OBJECT,
+            lambda a, b: {"group_id": a["group"].id},
+            json=lambda a, b: {"learner_ids": [b["learner"].id]},
+        ),
+    ],
+    ("api_groups.remove_member", "DELETE"): [
+        Case(
+            OBJECT,
+            lambda a, b: {"group_id": b["group"].id, "learner_id": b["learner"].id},
+        ),
+        Case(
+            OBJECT,
+            lambda a, b: {"group_id": a["group"].id, "learner_id": b["learner"].id},
+        ),
+        Case(
+            OBJECT,
+            lambda a, b: {"group_id": b["group"].id, "learner_id": a["learner"].id},
+        ),
+    ],
+}
+
+
+def api_operations(app: Flask) -> set[tuple[str, str]]:
+    operations = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/") and rule.endpoint.startswith("api_"):
+            if rule.endpoint.startswith("api_pages."):
+                continue
+            operations.update(
+                (rule.endpoint, method) for method in rule.methods & METHODS
+            )
+    return operations
+
+
+def test_every_api_operation_has_a_case(app: Flask) -> None:
+    missing = sorted(api_operations(app) - set(CASES))
+    assert not missing, f"API operations with no cross-organisation case: {missing}"
+
+
+def build_org_a(make_org: Any, make_user: Any) -> Objects:
+    org = make_org("org-a", "Organisation A")
+    learner = make_user(org, Role.LEARNER, first_name="Visible")
+    group = rosters.create_group(org.id, "Group A", actor_id=None)
+    rosters.add_members(group, [learner.id], actor_id=None)
+    db.session.commit()
+    return {"org": org, "learner": learner, "group": group}
+
+
+def check_case(
+    api: ApiClient, endpoint: str, method: str, case: Case, a: Objects, b: Objects
+) -> str | None:
+    with api.client.application.test_request_context():
+        url = url_for(endpoint, **case.url_args(a, b))
+    body = case.json(a, b) if case.json else None
+    response = api.open(method, url, json=body)
+    text = response.get_data(as_text=True)
+    label = f"{method} {url}"
+    if case.kind == OBJECT and response.status_code != 404:
+        return f"{label}: status {response.status_code}, expected 404: {text[:200]}"
+    if case.kind == LISTING and response.status_code >= 400:
+        return f"{label}: status {response.status_code}: {text[:200]}"
+    if B_LEARNER_EMAIL in text:
+        return f"{label}: shows organisation B's learner"
+    return None
+
+
+@pytest.mark.parametrize("role", [Role.INSTRUCTOR, Role.ORG_ADMIN], ids=str)
+def test_org_a_token_cannot_reach_org_b(
+    app, make_org, make_user, api_client, role
+) -> None:
+    a = build_org_a(make_org, make_user)
+    b = build_org_b(make_org, make_user)
+    api = api_client(a["org"], role)
+    events_before = b_audit_count(b["org"].id)
+    problems = []
+    for (endpoint, method), cases in sorted(CASES.items()):
+        for case in cases:
+            problem = check_case(api, endpoint, method, case, a, b)
+            if problem:
+                problems.append(problem)
+    assert not problems, "\n".join(problems)
+    assert b_audit_count(b["org"].id) == events_before, (
+        "a request changed organisation B"
+    )
+    db.session.refresh(b["learner"])
+    assert b["learner"].first_name == "Hidden"
+    assert b["learner"].active
