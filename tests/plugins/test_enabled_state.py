@@ -79,7 +79,7 @@ def test_enable_restores_suite(app: Flask) -> None:
 def test_cli_lists_plugins(app: Flask) -> None:
     result = cli(app)
     assert result.exit_code == 0, result.output
-    header, *rows = result.output.splitlines()
+    header, *rows = result.stdout.splitlines()
     assert header.split() == [
         "NAME",
         "DISTRIBUTION",
@@ -101,17 +101,17 @@ def test_cli_lists_plugins(app: Flask) -> None:
 def test_cli_disable_and_enable(app: Flask) -> None:
     result = cli(app, "disable", WR)
     assert result.exit_code == 0, result.output
-    assert result.output == "Plugin workplace_readiness is disabled.\n"
+    assert result.stdout == "Plugin workplace_readiness is disabled.\n"
     setting = db.session.get(PluginSetting, WR)
     assert setting.enabled is False
     assert setting.changed_by is None
     assert setting.changed_at is not None
-    [listed] = [p for p in json.loads(cli(app, "--json").output) if p["name"] == WR]
+    [listed] = [p for p in json.loads(cli(app, "--json").stdout) if p["name"] == WR]
     assert listed["status"] == "disabled"
     assert listed["changed_at"] == setting.changed_at.isoformat()
-    assert cli(app, "enable", WR).output == "Plugin workplace_readiness is enabled.\n"
+    assert cli(app, "enable", WR).stdout == "Plugin workplace_readiness is enabled.\n"
     assert (
-        cli(app, "enable", WR).output
+        cli(app, "enable", WR).stdout
         == "Plugin workplace_readiness was already enabled.\n"
     )
     assert statuses()[WR] == "enabled"

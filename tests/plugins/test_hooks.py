@@ -134,7 +134,7 @@ def check_cli_commands(app: Flask) -> None:
     assert calls("laurel_cli_commands")
     result = app.test_cli_runner().invoke(args=["probe-hello"])
     assert result.exit_code == 0, result.output
-    assert result.output == "hello from the probe\n"
+    assert result.stdout == "hello from the probe\n"
 
 
 def check_migration_dirs(app: Flask) -> None:
