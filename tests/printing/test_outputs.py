@@ -8,8 +8,9 @@ import io
 import zipfile
 
 import pytest
-from laurel_printing import progress, storage
-from laurel_printing.jobs import render_credentials, render_login_sheet
+from laurel_printing import jobs, progress, storage
+from laurel_printing.jobs import enqueue_options, render_credentials, render_login_sheet
+from rq import Retry
 
 from . import pdfcheck
 
@@ -185,3 +186,14 @@ def test_login_glyph_error_hides_password(
     assert "rows.1.password: 1 characters (not shown)" in message
     assert "\U0001f600" not in message
     assert "zebra" not in message
+
+
+def test_enqueue_options_scale_with_count() -> None:
+    small = enqueue_options("render_credentials", 10)
+    large = enqueue_options("render_credentials", 5000)
+    assert large["job_timeout"] > small["job_timeout"] >= jobs.BASE_TIMEOUT_SECONDS
+    assert isinstance(small["retry"], Retry)
+    assert small["retry"].max == jobs.RETRY_MAX
+    assert enqueue_options("render_login_sheet", 100)["job_timeout"] > 0
+    with pytest.raises(ValueError, match="unknown job function 'render_badges'"):
+        enqueue_options("render_badges", 1)

@@ -41,15 +41,17 @@ def _quote_families(families: tuple[str, ...]) -> str:
 
 
 def _cjk_first(families: tuple[str, ...], suffix: str) -> tuple[str, ...]:
-    preferred = tuple(family for family in families if family.endswith(f"CJK {suffix}"))
-    return preferred + tuple(family for family in families if family not in preferred)
+    # Only the CJK faces change order, so Latin text keeps its own face.
+    cjk = [family for family in families if " CJK " in family]
+    cjk.sort(key=lambda family: not family.endswith(f"CJK {suffix}"))
+    return tuple(family for family in families if " CJK " not in family) + tuple(cjk)
 
 
 def font_css() -> str:
     """Return CSS rules giving .serif, .sans and .mono their stacks.
 
-    Elements with lang ja, ko or zh get their CJK face first, so Han
-    characters take the glyph forms of that language.
+    Elements with lang ja, ko or zh get their CJK face before the other CJK
+    faces, so Han characters take the glyph forms of that language.
     """
     rules = []
     for name, families in STACKS.items():
@@ -193,6 +195,9 @@ def sheet_overflows(page) -> bool:
 
     Both are absolutely positioned inside the sheet, so overflowing text
     would be clipped or overlap instead of moving to another page.
+
+    NOTE: this walks WeasyPrint's laid-out boxes through the private
+    Page._page_box, which the pinned major version keeps stable.
     """
     boxes = _boxes_by_class(page, {"content", "footer"})
     content, footer = boxes["content"], boxes["footer"]

@@ -220,6 +220,13 @@ def _fit_overflowing(credentials, fits, overflowing, page_size) -> None:
         )
 
 
+def _layout_progress(progress: Progress | None):
+    # A page that starts its layout means the credentials before it are done.
+    if progress is None:
+        return contextlib.nullcontext()
+    return report_layout_pages(lambda number: progress.update(number - 1))
+
+
 def render_credentials_document(
     credentials: list[dict], page_size: str, progress: Progress | None = None
 ):
@@ -229,8 +236,7 @@ def render_credentials_document(
     type until they fit, then the whole document is rendered again.
     """
     fits = [0] * len(credentials)
-    on_page = (lambda number: progress.update(number - 1)) if progress else None
-    with report_layout_pages(on_page) if on_page else contextlib.nullcontext():
+    with _layout_progress(progress):
         document = _render_document(credentials, fits, page_size)
     overflowing = overflowing_pages(document)
     if overflowing:
@@ -265,6 +271,8 @@ def render_credentials_pdf(
 
 def _zip_entry(name: str, day: datetime.date) -> zipfile.ZipInfo:
     # A fixed timestamp keeps the archive identical when a job runs again.
+    # ZIP timestamps start in 1980.
+    day = max(day, datetime.date(1980, 1, 1))
     entry = zipfile.ZipInfo(name, date_time=(day.year, day.month, day.day, 0, 0, 0))
     entry.compress_type = zipfile.ZIP_DEFLATED
     return entry
