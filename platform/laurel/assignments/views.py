@@ -149,9 +149,7 @@ def quote_context(selection: Selection, values: Any) -> dict[str, Any]:
         selection.require_some()
         choice = read_choice(values)
     except ValidationError as error:
-        context["error"] = (
-            error.message if values.get("suite") or error.field == "learners" else None
-        )
+        context["error"] = error.message if choice_was_sent(values, error) else None
         return context
     plan = services.plan_assignment(org_id, choice, selection, utcnow())
     context.update(
@@ -163,6 +161,19 @@ def quote_context(selection: Selection, values: Any) -> dict[str, Any]:
         ),
     )
     return context
+
+
+def choice_was_sent(values: Any, error: ValidationError) -> bool:
+    """Tell whether an error is about a choice the instructor actually made.
+
+    The first visit to the quote page carries only the learners and maybe a
+    suite; complaining there about units not yet ticked would be noise.
+    """
+    if error.field == "learners":
+        return True
+    if error.field == "suite":
+        return bool(values.get("suite"))
+    return bool(values.get("kind"))
 
 
 @bp.route("/assignments/quote")
