@@ -118,11 +118,13 @@ def register_blueprints(app: Flask) -> None:
     from laurel.plugins import registry
     from laurel.plugins.views import bp as plugins_bp
     from laurel.printing.views import bp as printing_bp
+    from laurel.rosters.import_views import bp as rosters_import_bp
     from laurel.rosters.views import bp as rosters_bp
 
     core = (identity_bp, rosters_bp, assignments_bp, credentials_bp, plugins_bp)
     for blueprint in core:
         app.register_blueprint(blueprint)
+    app.register_blueprint(rosters_import_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(verify_bp)
     api.init_app(app)

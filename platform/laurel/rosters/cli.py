@@ -9,6 +9,7 @@ from sqlalchemy import select
 from laurel.extensions import db
 from laurel.identity.models import User
 from laurel.rosters import services
+from laurel.rosters.import_cli import users_import
 
 
 @click.group("users", help="The accounts of an organisation.")
@@ -53,6 +54,9 @@ def users_list(org_slug: str, as_json: bool) -> None:
                  ",".join(row["groups"]), row["external_id"] or ""]
             )
         )
+
+
+users_group.add_command(users_import)
 
 
 @click.group("groups", help="Groups of learners.")
