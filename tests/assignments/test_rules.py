@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from laurel.assignments import attempts, services
+from laurel.assignments import attempts, reassignments, services
 from laurel.assignments.models import AssignmentKind, SuiteAssignment, UnitStatus
 from laurel.extensions import db
 from laurel.identity.services import utcnow
@@ -25,7 +25,7 @@ def skill_building(suite, area_index: int = 0):  # noqa: ANN001, ANN201
 
 
 def reassign_one(school, suite, ua):  # noqa: ANN001, ANN201
-    batch = services.reassign(
+    batch = reassignments.reassign(
         school.org,
         school.instructor.id,
         suite,
@@ -172,7 +172,7 @@ def test_passed_unit_not_reassigned(app, school, suite) -> None:
     assign(school.org.id, school.instructor, [learner])
     ua = unit_of(learner, assessment(suite).key)
     take(ua, correct=9)
-    plan = services.plan_reassignment(school.org, suite, [ua], utcnow())
+    plan = reassignments.plan_reassignment(school.org, suite, [ua], utcnow())
     assert plan.items == []
     assert plan.refused[0]["reason"] == "is passed; only failed units are reassigned"
 
@@ -231,7 +231,7 @@ def test_expired_subscription_blocks_attempts(app, school, suite, login) -> None
     with pytest.raises(attempts.AttemptError, match="subscription ended on"):
         attempts.start_attempt(ua)
     db.session.rollback()
-    plan = services.plan_reassignment(school.org, suite, [failed], utcnow())
+    plan = reassignments.plan_reassignment(school.org, suite, [failed], utcnow())
     assert plan.items == []
     assert "subscription ended on" in plan.refused[0]["reason"]
 
@@ -320,7 +320,7 @@ def test_unassign_refunds_once(app, school, suite) -> None:
     )
     assert balance(school.org.id) == start - 2
     ua = unit_of(learner, first)
-    refunded = services.unassign_unit(ua, school.instructor.id)
+    refunded = reassignments.unassign_unit(ua, school.instructor.id)
     db.session.commit()
     assert refunded == 1
     assert balance(school.org.id) == start - 1
@@ -336,7 +336,7 @@ def test_unassign_refunds_once(app, school, suite) -> None:
     replay = hooks().laurel_refund(
         org_id=school.org.id,
         lines=[line],
-        idempotency_key=services.refund_key(ua),
+        idempotency_key=reassignments.refund_key(ua),
         actor_id=None,
         reason="replay",
     )
@@ -353,7 +353,7 @@ def test_unassign_started_unit_refused(app, school, suite) -> None:
     attempts.start_attempt(ua)
     db.session.commit()
     with pytest.raises(services.AssignmentError, match="only units not yet started"):
-        services.unassign_unit(ua, school.instructor.id)
+        reassignments.unassign_unit(ua, school.instructor.id)
     db.session.rollback()
     assert balance(school.org.id) == start - 1
 
@@ -365,4 +365,4 @@ def test_subscription_unit_not_unassigned(app, school, suite) -> None:
     with pytest.raises(
         services.AssignmentError, match="subscription, which is not refundable"
     ):
-        services.unassign_unit(ua, school.instructor.id)
+        reassignments.unassign_unit(ua, school.instructor.id)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from laurel import ui
-from laurel.assignments import attempts, policies, services
+from laurel.assignments import attempts, policies, reassignments, services
 from laurel.assignments.forms import ActionForm, ConfirmForm
 from laurel.assignments.models import (
     AssignmentBatch,
@@ -281,12 +281,12 @@ def reassign_suite(values: Any) -> Suite:
 def reassign_targets(suite: Suite, values: Any) -> list[UnitAssignment]:
     ids = [int(v) for v in values.getlist("unit_assignment_id") if v.isdigit()]
     if ids:
-        return services.reassign_targets(
+        return reassignments.reassign_targets(
             current_org_id(), suite, unit_assignment_ids=ids
         )
     selection = Selection.from_values(values)
     selection.require_some()
-    return services.reassign_targets(current_org_id(), suite, selection=selection)
+    return reassignments.reassign_targets(current_org_id(), suite, selection=selection)
 
 
 def reassign_context(values: Any) -> dict[str, Any]:
@@ -298,7 +298,7 @@ def reassign_context(values: Any) -> dict[str, Any]:
     except ValidationError as error:
         context["error"] = error.message
         return context
-    plan = services.plan_reassignment(org, suite, targets, utcnow())
+    plan = reassignments.plan_reassignment(org, suite, targets, utcnow())
     items = plan.quote_items
     context.update(
         suite=suite,
@@ -344,7 +344,9 @@ def reassign_confirm() -> str | Response | tuple[str, int]:
         targets = reassign_targets(suite, request.form)
         quoted = parse_quoted_total(form.quoted_total.data)
         org = current_user.organisation
-        batch = services.reassign(org, current_user.id, suite, targets, token, quoted)
+        batch = reassignments.reassign(
+            org, current_user.id, suite, targets, token, quoted
+        )
         db.session.commit()
     except services.AlreadyConfirmed as replay:
         db.session.rollback()
@@ -368,7 +370,7 @@ def unassign_unit(unit_assignment_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        refunded = services.unassign_unit(ua, current_user.id)
+        refunded = reassignments.unassign_unit(ua, current_user.id)
         db.session.commit()
     except (services.AssignmentError, BillingError) as error:
         db.session.rollback()
