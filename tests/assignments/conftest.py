@@ -47,7 +47,7 @@ def make_school(make_org, make_user) -> Callable[..., School]:  # noqa: ANN001
 @pytest.fixture
 def school(make_school) -> School:  # noqa: ANN001
     """An organisation with 100 credits when the credits plugin is loaded."""
-    made = make_school()
-    if hooks().laurel_balance(org_id=made.org.id) is not None:
-        grant(made.org.id, STARTING_CREDITS)
-    return made
+    created = make_school()
+    if hooks().laurel_balance(org_id=created.org.id) is not None:
+        grant(created.org.id, STARTING_CREDITS)
+    return created

@@ -174,7 +174,7 @@ def test_passed_unit_not_reassigned(app, school, suite) -> None:
     take(ua, correct=9)
     plan = reassignments.plan_reassignment(school.org, suite, [ua], utcnow())
     assert plan.items == []
-    assert plan.refused[0]["reason"] == "is passed; only failed units are reassigned"
+    assert plan.rejected[0]["reason"] == "is passed; only failed units are reassigned"
 
 
 def test_fail_after_pass_keeps_area(app, school, suite) -> None:
@@ -233,7 +233,7 @@ def test_expired_subscription_blocks_attempts(app, school, suite, login) -> None
     db.session.rollback()
     plan = reassignments.plan_reassignment(school.org, suite, [failed], utcnow())
     assert plan.items == []
-    assert "subscription ended on" in plan.refused[0]["reason"]
+    assert "subscription ended on" in plan.rejected[0]["reason"]
 
     client = login(learner)
     day = ended.strftime("%Y-%m-%d")
@@ -250,7 +250,7 @@ def test_expired_subscription_blocks_attempts(app, school, suite, login) -> None
     assert ua.attempts_used == 0
 
 
-def test_paid_reassign_beyond_cap_refused(app, school, suite, login) -> None:
+def test_paid_reassign_beyond_cap_rejected(app, school, suite, login) -> None:
     learner = school.learners[0]
     start = balance(school.org.id)
     unit = assessment(suite)
@@ -344,7 +344,7 @@ def test_unassign_refunds_once(app, school, suite) -> None:
     assert balance(school.org.id) == start - 1
 
 
-def test_unassign_started_unit_refused(app, school, suite) -> None:
+def test_unassign_started_unit_rejected(app, school, suite) -> None:
     learner = school.learners[0]
     start = balance(school.org.id)
     key = suite.units[0].key

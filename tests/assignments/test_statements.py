@@ -72,8 +72,8 @@ def assign_group(
 
 
 # NOTE: on SQLite the credits plugin writes its ledger lines with one INSERT
-# per line (an ORM flush that needs RETURNING), so the charge grows with the
-# learners there; on PostgreSQL it is one statement. The core's own
+# per line, because its ORM flush needs RETURNING. So there the charge grows
+# with the learners, while on PostgreSQL it is one statement. The core's own
 # statements are counted on both databases without billing, further down.
 @pytest.mark.backends("postgresql")
 def test_statements_independent_of_size(app, make_org, make_user) -> None:

@@ -155,6 +155,7 @@ def test_codes_unambiguous_and_unique() -> None:
     assert len(codes) == 2000
     assert all(CODE.match(code) for code in codes)
     assert services.normalise_code(" lau 7kq2-m9xd ") == "LAU-7KQ2-M9XD"
+    assert services.normalise_code("lau7kq2m9xd") == "LAU-7KQ2-M9XD"
     ids = {services.new_public_id() for _ in range(200)}
     assert len(ids) == 200
 

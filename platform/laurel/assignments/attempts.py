@@ -39,7 +39,7 @@ STARTABLE = (UnitStatus.NOT_STARTED, UnitStatus.REASSIGNED)
 
 
 class AttemptError(Exception):
-    """An attempt that cannot start or continue; the message says why."""
+    """An attempt that cannot start or continue; the message explains why."""
 
 
 def suite_and_unit(ua: UnitAssignment) -> tuple[Suite, Unit]:
@@ -249,7 +249,7 @@ def submit_attempt(
 
     ``answers`` (from the submitted form) are merged over the saved ones.
     The closing UPDATE only matches while ``submitted_at IS NULL``, so of two
-    submits at once exactly one scores; on PostgreSQL the second waits for
+    submits at once exactly one scores. On PostgreSQL the second waits for
     the first to commit and then matches no row.
     """
     if attempt.submitted:
@@ -342,7 +342,7 @@ def after_result(
 
 
 def apply_failure_rules(ua: UnitAssignment, suite: Suite, now: datetime) -> None:
-    """Under a running subscription, react to a fail as the suite's rules say."""
+    """Apply the suite's rules for a failed unit under a running subscription."""
     sa = ua.suite_assignment
     if not sa.is_subscription or sa.expired(now):
         return

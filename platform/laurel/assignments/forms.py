@@ -13,8 +13,8 @@ class ActionForm(FlaskForm):
 class ConfirmForm(FlaskForm):
     """The confirm step of an assignment or reassignment.
 
-    ``request_token`` is generated with the quote and is the idempotency key
-    of the batch and its charge; ``quoted_total`` is the price the
+    ``request_token`` is generated with the quote. It is the idempotency key
+    of the batch and of its charge. ``quoted_total`` is the price the
     instructor saw, checked again at confirm time.
     """
 

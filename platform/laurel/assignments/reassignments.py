@@ -2,7 +2,7 @@
 
 Both run in the caller's transaction and never commit. A reassignment is
 planned first (free under a subscription, the suite's reassign price
-otherwise, refused past the organisation's cap or the subscription's
+otherwise, rejected past the organisation's cap or the subscription's
 term), then applied with one guarded UPDATE for every unit.
 """
 
@@ -51,7 +51,7 @@ class ReassignPlan:
     cap: int
     # (unit assignment, learner name, unit title, credits)
     items: list[tuple[UnitAssignment, str, str, int]] = field(default_factory=list)
-    refused: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
     lines: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -105,7 +105,7 @@ def reassign_targets(
 def plan_reassignment(
     org: Organisation, suite: Suite, targets: list[UnitAssignment], now: datetime
 ) -> ReassignPlan:
-    """Price each failed unit, refusing those past the cap or the term."""
+    """Price each failed unit, rejecting those past the cap or the term."""
     plan = ReassignPlan(suite, org.extra_attempt_cap)
     names = dict(
         learner_names(
@@ -116,9 +116,9 @@ def plan_reassignment(
         name = names.get(ua.learner_id, "?")
         unit = suite.unit(ua.unit_key)
         title = unit.title if unit else ua.unit_key
-        reason = reassign_refusal(ua, plan.cap, now)
+        reason = rejection_reason(ua, plan.cap, now)
         if reason:
-            plan.refused.append(
+            plan.rejected.append(
                 {
                     "learner_id": ua.learner_id,
                     "name": name,
@@ -138,7 +138,7 @@ def plan_reassignment(
     return plan
 
 
-def reassign_refusal(ua: UnitAssignment, cap: int, now: datetime) -> str | None:
+def rejection_reason(ua: UnitAssignment, cap: int, now: datetime) -> str | None:
     """Return why ``ua`` cannot be reassigned now, or None when it can."""
     if ua.status is not UnitStatus.FAILED:
         return f"is {ua.status.label}; only failed units are reassigned"
@@ -175,7 +175,7 @@ def reassign(
     plan = plan_reassignment(org, suite, targets, now)
     if not plan.items:
         reasons = "; ".join(
-            f"{r['name']}, {r['unit']}: {r['reason']}" for r in plan.refused
+            f"{r['name']}, {r['unit']}: {r['reason']}" for r in plan.rejected
         )
         raise AssignmentError(
             f"Nothing can be reassigned. {reasons or 'No failed units.'}"
@@ -208,12 +208,12 @@ def reassign(
     batch.changed_count = len(plan.items)
     batch.credits_charged = charged
     batch.unit_keys = sorted({ua.unit_key for ua, *_ in plan.items})
-    batch.skipped = plan.refused
+    batch.skipped = plan.rejected
     log.info(
-        "reassign batch %s: %d units, %d refused, %d credits by user %s",
+        "reassign batch %s: %d units, %d rejected, %d credits by user %s",
         batch.id,
         len(plan.items),
-        len(plan.refused),
+        len(plan.rejected),
         charged,
         actor_id,
     )
@@ -255,7 +255,11 @@ def mark_reassigned(
 
 
 def refund_key(ua: UnitAssignment) -> str:
-    """Return the idempotency key that refunds ``ua``'s purchase at most once."""
+    """Return the refund's idempotency key, derived from the purchase.
+
+    The credits plugin replays a refund whose key it has seen, so unassigning
+    the same purchase twice refunds it once.
+    """
     purchase = f"{ua.charge_key}:{ua.learner_id}:{ua.suite_key}:{ua.unit_key}"
     return "unassign:" + hashlib.sha256(purchase.encode()).hexdigest()[:40]
 

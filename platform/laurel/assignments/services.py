@@ -39,7 +39,7 @@ TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 class AssignmentError(Exception):
-    """A request that cannot be carried out; the message says why and what to do."""
+    """A request that cannot be carried out; the message explains why and what to do."""
 
 
 class QuoteChanged(AssignmentError):
@@ -227,7 +227,7 @@ def audit_row(
 
 @dataclass(frozen=True)
 class AssignChoice:
-    """What the instructor chose to assign."""
+    """The instructor's choice: a suite, the subscription or units, auto-reassign."""
 
     suite: Suite
     kind: AssignmentKind

@@ -53,7 +53,6 @@ bp = Blueprint("assignments", __name__)
 STAFF = (Role.ORG_ADMIN, Role.INSTRUCTOR)
 learner_required = roles_required(Role.LEARNER)
 LEARNER_SECTION = "assignments/learner_section.html"
-NAMES_SHOWN = 20
 
 
 @bp.record_once
@@ -167,7 +166,7 @@ def choice_was_sent(values: Any, error: ValidationError) -> bool:
     """Tell whether an error is about a choice the instructor actually made.
 
     The first visit to the quote page carries only the learners and maybe a
-    suite; complaining there about units not yet ticked would be noise.
+    suite, so it reports no missing units before the choice form is sent.
     """
     if error.field == "learners":
         return True
@@ -353,6 +352,7 @@ def reassign_confirm() -> str | Response | tuple[str, int]:
         return redirect(url_for("assignments.batch", batch_id=replay.batch.id))
     except (ValidationError, services.AssignmentError, BillingError) as error:
         db.session.rollback()
+        log.info("reassignment by user %s not confirmed: %s", current_user.id, error)
         context = reassign_context(request.form)
         context["failure"] = failure_message(error)
         status = (
@@ -374,6 +374,7 @@ def unassign_unit(unit_assignment_id: int) -> Response:
         db.session.commit()
     except (services.AssignmentError, BillingError) as error:
         db.session.rollback()
+        log.info("unit assignment %s not unassigned: %s", unit_assignment_id, error)
         flash(str(error), "error")
     else:
         note = f" and refunded {refunded} credits" if refunded else ""
@@ -485,6 +486,7 @@ def start_attempt(unit_assignment_id: int) -> Response:
         db.session.commit()
     except attempts.AttemptError as error:
         db.session.rollback()
+        log.info("unit assignment %s: attempt not started: %s", ua.id, error)
         flash(str(error), "error")
         return redirect(url_for("assignments.unit", unit_assignment_id=ua.id))
     except IntegrityError:
@@ -540,6 +542,7 @@ def save_attempt(attempt_id: int) -> Response | tuple[Response, int]:
         db.session.commit()
     except attempts.AttemptError as error:
         db.session.rollback()
+        log.info("attempt %s: answers not saved: %s", record.id, error)
         return save_response(record, str(error), 400)
     if not saved:
         return save_response(
@@ -585,6 +588,7 @@ def submit_attempt(attempt_id: int) -> Response:
         db.session.commit()
     except attempts.AttemptError as error:
         db.session.rollback()
+        log.info("attempt %s not submitted: %s", record.id, error)
         flash(str(error), "error")
         return redirect(url_for("assignments.attempt", attempt_id=record.id))
     return redirect(url_for("assignments.attempt_result", attempt_id=record.id))

@@ -49,7 +49,7 @@ def new_code() -> str:
 
 
 def normalise_code(text: str) -> str:
-    """Upper-case a typed code and drop spaces, so ``lau 7kq2m9xd`` matches."""
+    """Upper-case a typed code and regroup it, so ``lau 7kq2m9xd`` matches."""
     compact = "".join(text.split()).upper().replace("-", "")
     if compact.startswith(CODE_PREFIX):
         compact = compact[len(CODE_PREFIX) :]

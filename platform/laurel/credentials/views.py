@@ -5,6 +5,8 @@ Public verification and printing live elsewhere; these pages need a login.
 
 from __future__ import annotations
 
+import logging
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -16,6 +18,8 @@ from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.identity.services import ValidationError
 from laurel.identity.sessions import org_admin_required
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("credentials", __name__)
 
@@ -48,6 +52,7 @@ def revoke(public_id: str) -> str | Response | tuple[str, int]:
         try:
             changed = services.revoke(credential, form.reason.data, current_user.id)
         except ValidationError as error:
+            log.info("credential %s not revoked: %s", credential.id, error.message)
             form.reason.errors = [error.message]
         else:
             db.session.commit()
