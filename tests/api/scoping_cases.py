@@ -40,8 +40,6 @@ def member_of_b(b: dict[str, Any]) -> dict[str, Any]:
 
 
 ROUTES = {
-    "ops.healthz": Route(PUBLIC),
-    "ops.readyz": Route(PUBLIC),
     "api-docs.openapi_json": Route(PUBLIC),
     "api_pages.docs": Route(PUBLIC),
     "api_pages.tokens": Route(
