@@ -96,9 +96,8 @@ def commit_with_progress(
             plan, valid_only=valid_only, actor_id=None, reference=reference
         )
     else:
-        stderr = click.get_text_stream("stderr")
         with click.progressbar(
-            length=total, label="Hashing passwords", file=stderr
+            length=total, label="Hashing passwords", file=sys.stderr
         ) as bar:
 
             def advance(done: int, _total: int) -> None:
