@@ -333,3 +333,12 @@ def test_old_uploads_purged(staff, org) -> None:
     assert preview.headers["Location"].endswith(f"/{token}/result")
     page = staff.get(preview.headers["Location"]).get_data(as_text=True)
     assert "The uploaded file has expired and was deleted." in page
+
+
+def test_request_over_limit_with_csrf_on(app, staff) -> None:
+    """CSRF protection reads the form first, so the error arises before the view."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    app.config["MAX_CONTENT_LENGTH"] = 4000
+    response = upload(staff, b"x" * 10_000)
+    assert response.status_code == 413
+    assert "The file is larger than the limit" in response.get_data(as_text=True)
