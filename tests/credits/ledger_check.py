@@ -1,8 +1,8 @@
 """An independent check of the ledger invariant, in plain SQL.
 
-For every organisation: the cached balance equals the sum of its entry
-amounts; replaying the entries in id order gives each entry's
-balance_after and never goes below zero; a charge's or refund's lines add
+For every organisation, the cached balance equals the sum of its entry
+amounts. Replaying the entries in id order gives each entry's
+balance_after and never goes below zero. A charge's or refund's lines add
 up to its amount, and no other kind of entry has lines.
 """
 

@@ -8,7 +8,7 @@ ledger entries; the ledger invariant is checked after each test too.
 from __future__ import annotations
 
 import pytest
-from laurel.assignments import attempts
+from laurel.assignments import attempts, reassignments
 from laurel.assignments import services as assignments
 from laurel.assignments.models import (
     AssignmentBatch,
@@ -160,7 +160,7 @@ def test_unassigned_unit_refunded_once(
     ua = db.session.scalar(
         select(UnitAssignment).where(UnitAssignment.unit_key == units[0])
     )
-    refunded = assignments.unassign_unit(ua, instructor.id)
+    refunded = reassignments.unassign_unit(ua, instructor.id)
     db.session.commit()
     assert refunded == 1
     refund = ledger(org.id)[-1]
@@ -213,8 +213,8 @@ def test_reassignment_outside_subscription_paid(
     db.session.refresh(ua)
     assert ua.status is UnitStatus.FAILED
     balance_before = billing.laurel_balance(org_id=org.id)
-    targets = assignments.reassign_targets(org.id, suite, [ua.id])
-    batch = assignments.reassign(
+    targets = reassignments.reassign_targets(org.id, suite, [ua.id])
+    batch = reassignments.reassign(
         org, instructor.id, suite, targets, assignments.new_request_token(), None
     )
     db.session.commit()

@@ -1,8 +1,8 @@
 """Racing requests on PostgreSQL, each on its own connection.
 
 Every worker thread pushes its own app context, so Flask-SQLAlchemy gives
-it its own session and pooled connection; a barrier releases them together
-after each has opened its transaction.
+it its own session and pooled connection. A barrier releases the workers
+together after each has opened its transaction.
 """
 
 from __future__ import annotations

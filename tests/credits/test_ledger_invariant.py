@@ -1,9 +1,9 @@
 """The ledger invariant over the whole run of credit tests.
 
 ``conftest.py`` moves this test to the end of the session. Each earlier
-credits test that built the app had its ledger checked at teardown; this
-test fails if any of those checks found a breach, then runs one mixed
-scenario of its own across two organisations and checks it.
+credits test that built the app had its ledger checked at teardown. This
+test fails if any of those checks found a breach. It then runs one mixed
+scenario of its own across two organisations and checks that too.
 """
 
 from __future__ import annotations

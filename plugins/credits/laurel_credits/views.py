@@ -278,13 +278,16 @@ def check_format(fmt: str) -> None:
 def reject_export(errors: list[str], endpoint: str) -> Response:
     for message in errors:
         flash(f"Nothing exported: {message}", "error")
-    return redirect(url_for(endpoint, **request.args))
+    arguments: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for(endpoint, **arguments))
 
 
 def download(
     fmt: str, stem: str, title: str, header: list[str], rows: list[list[Any]]
 ) -> Response:
     org = db.session.get(Organisation, current_org_id())
+    # NOTE: the whole file is built in memory, which suits ledgers of up to
+    # some hundred thousand entries; larger ones would need streaming.
     if fmt == "csv":
         body = exports.csv_bytes(header, rows)
     else:
