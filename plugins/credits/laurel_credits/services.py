@@ -1,13 +1,16 @@
 """Ledger operations: purchases, charges, refunds and corrections.
 
 Every change runs inside the caller's transaction and never commits. It
-locks the organisation's ``credit_accounts`` row (``SELECT ... FOR UPDATE``
-on PostgreSQL; SQLite serialises writers itself), looks up the idempotency
-key, moves the balance with a conditional UPDATE that cannot take it below
-zero, then appends the entry, its lines and an audit event. Because the
-lock is held until the caller commits, a second request with the same key
-waits and then sees the first one's entry, so it replays instead of paying
-twice.
+locks the organisation's ``credit_accounts`` row with ``SELECT ... FOR
+UPDATE``, looks up the idempotency key, moves the balance with a
+conditional UPDATE that cannot take it below zero, then appends the entry,
+its lines and an audit event. On PostgreSQL the lock is held until the
+caller commits, so a second request with the same key waits and then sees
+the first one's entry, and it replays instead of paying twice.
+
+SQLite ignores FOR UPDATE but allows one writer at a time, so a racing
+writer waits for the lock or fails with "database is locked". The unique
+(org_id, idempotency_key) constraint is the backstop on both databases.
 """
 
 from __future__ import annotations
@@ -122,7 +125,11 @@ def balance(org_id: int) -> int:
 
 
 def quote(org_id: int, raw_lines: Any) -> dict[str, Any]:
-    """Price ``raw_lines`` against the balance without recording anything."""
+    """Price ``raw_lines`` against the balance without recording anything.
+
+    Returns the hook's ``total``, ``balance`` and ``short``, plus ``by_suite``:
+    suite key to credits, for quotes that show each suite's share.
+    """
     lines = parse_lines(raw_lines)
     total = sum(line.credits for line in lines)
     current = balance(org_id)
