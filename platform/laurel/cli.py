@@ -25,7 +25,7 @@ def main() -> None:
 
 
 def core_commands() -> list[click.Command]:
-    from laurel.demo.cli import quickstart
+    from laurel.demo.cli import demo, quickstart
     from laurel.plugins.cli import plugins_group
     from laurel.printing.cli import print_jobs_group
     from laurel.rosters.cli import groups_group, users_group
@@ -37,6 +37,7 @@ def core_commands() -> list[click.Command]:
         users_group,
         groups_group,
         quickstart,
+        demo,
         plugins_group,
         print_jobs_group,
     ]

@@ -50,7 +50,9 @@ def seed_demo(instance_path: Path) -> list[DemoLogin]:
     (mode 0600), so every later run can print them again.
     """
     logins_path = instance_path / LOGINS_FILE
-    existing = db.session.scalar(select(Organisation).where(Organisation.slug == DEMO_SLUG))
+    existing = db.session.scalar(
+        select(Organisation).where(Organisation.slug == DEMO_SLUG)
+    )
     if existing is not None and logins_path.exists():
         return [DemoLogin(**entry) for entry in json.loads(logins_path.read_text())]
     if existing is not None:
@@ -60,7 +62,10 @@ def seed_demo(instance_path: Path) -> list[DemoLogin]:
         )
     org = identity.create_organisation(DEMO_SLUG, DEMO_NAME)
     logins = [create_staff(org, *person) for person in STAFF]
-    groups = {name: rosters.create_group(org.id, name, actor_id=None) for name in ("Class A", "Class B")}
+    groups = {
+        name: rosters.create_group(org.id, name, actor_id=None)
+        for name in ("Class A", "Class B")
+    }
     for email, first, last, group_name in LEARNERS:
         logins.append(create_learner(org, email, first, last, groups[group_name]))
     db.session.commit()
@@ -69,7 +74,9 @@ def seed_demo(instance_path: Path) -> list[DemoLogin]:
     return logins
 
 
-def create_staff(org: Organisation, email: str, first: str, last: str, role: Role) -> DemoLogin:
+def create_staff(
+    org: Organisation, email: str, first: str, last: str, role: Role
+) -> DemoLogin:
     account = identity.create_user(
         email=email,
         first_name=first,
@@ -80,7 +87,9 @@ def create_staff(org: Organisation, email: str, first: str, last: str, role: Rol
     return DemoLogin(role.label, account.user.email, account.generated_password or "")
 
 
-def create_learner(org: Organisation, email: str, first: str, last: str, group) -> DemoLogin:  # noqa: ANN001
+def create_learner(
+    org: Organisation, email: str, first: str, last: str, group
+) -> DemoLogin:  # noqa: ANN001
     account = identity.create_user(
         email=email, first_name=first, last_name=last, role=Role.LEARNER, org=org
     )
@@ -91,7 +100,9 @@ def create_learner(org: Organisation, email: str, first: str, last: str, group) 
 def write_logins(path: Path, logins: list[DemoLogin]) -> None:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "w") as handle:
-        json.dump([login.__dict__ for login in logins], handle, ensure_ascii=False, indent=2)
+        json.dump(
+            [login.__dict__ for login in logins], handle, ensure_ascii=False, indent=2
+        )
 
 
 def demo_user(email: str) -> User | None:
