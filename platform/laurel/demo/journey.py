@@ -175,7 +175,8 @@ def import_roster(report: JourneyReport, cast: Cast, roster: Path) -> None:
     report.files.append(path)
     report.say(
         f"Instructor imported {roster.name}: {outcome.created} created, "
-        f"{outcome.rejected} rows rejected, {plan.table.skipped_blank} blank rows skipped."
+        f"{outcome.rejected} rows rejected, "
+        f"{plan.table.skipped_blank} blank rows skipped."
     )
     for row in importer.iter_sorted_rows(plan, ERROR):
         for problem in row.errors:
@@ -240,7 +241,7 @@ def quote_for(cast: Cast, choice: Any, selection: Selection) -> int:
 
 
 def try_second_class(report: JourneyReport, cast: Cast, suite: Suite) -> None:
-    """Try every unit bought singly for the second class, which the balance cannot cover."""
+    """Try to buy every unit singly for the second class, more than the balance."""
     second = class_group(cast.org, SECOND_CLASS)
     units = assignment_service.AssignChoice(
         suite, AssignmentKind.UNITS, tuple(unit.key for unit in suite.units)
