@@ -30,6 +30,9 @@ DEFAULTS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",  # level of the laurel.* loggers
     "PROXY_FIX": 0,  # reverse proxies in front whose X-Forwarded-* headers to trust
     "HSTS_SECONDS": 365 * 24 * 3600,  # Strict-Transport-Security max-age over HTTPS
+    "PRINT_STALE_SECONDS": 600,  # seconds until the sweeper retries a stuck print job
+    "VERIFY_RATE_LIMIT": 30,  # verification lookups per client address...
+    "VERIFY_RATE_WINDOW": 60,  # ...within this many seconds
 }
 
 INTEGER_SETTINGS = {
@@ -41,6 +44,9 @@ INTEGER_SETTINGS = {
     "HASH_WORKERS",
     "PROXY_FIX",
     "HSTS_SECONDS",
+    "PRINT_STALE_SECONDS",
+    "VERIFY_RATE_LIMIT",
+    "VERIFY_RATE_WINDOW",
 }
 
 

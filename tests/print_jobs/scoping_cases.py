@@ -58,4 +58,7 @@ ROUTES = {
         data=lambda b: {"user_id": str(b["learner"].id), "suite": SUITE_KEY},
     ),
     "printing.settings": Route(LISTING, data=lambda b: {"page_size": "Letter"}),
+    "printing.print_import_login_sheet": Route(
+        kwargs=lambda b: {"token": b["roster_import"].token}
+    ),
 }

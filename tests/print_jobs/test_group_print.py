@@ -94,9 +94,7 @@ def test_selection_prints_ticked_learners(
     assert [item.credential.learner_id for item in job.items] == [grace.id, zoe.id]
 
 
-def test_nothing_to_print_rejected(
-    client, login, make_school, make_credential
-) -> None:  # noqa: ANN001
+def test_nothing_to_print_rejected(client, login, make_school, make_credential) -> None:  # noqa: ANN001
     school = make_school(NAMES)
     ada = school.learners[0]
     make_credential(school.learners[1])

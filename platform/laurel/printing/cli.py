@@ -33,7 +33,8 @@ def sweep_command(wait: bool) -> None:
     report = tracking.sweep()
     click.echo(
         f"Checked {report.checked} unfinished jobs: {len(report.finished)} finished, "
-        f"{len(report.redispatched)} dispatched again, {len(report.failed)} failed."
+        f"{len(report.redispatched)} dispatched again, {len(report.failed)} failed. "
+        f"Deleted {report.purged} printed login sheets older than a day."
     )
     for job_id in report.redispatched:
         click.echo(f"dispatched again: {job_id}")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from laurel.credentials.verify import int_setting
 from laurel.extensions import db
 from laurel.identity.services import utcnow
-from laurel.printing import dispatch, schemas
+from laurel.printing import dispatch, login_sheets, schemas
 from laurel.printing.models import PrintJob, PrintKind, PrintStatus
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,8 @@ class SweepReport:
     finished: list[str] = field(default_factory=list)
     redispatched: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
+    # Printed login sheets deleted for being older than a day.
+    purged: int = 0
 
 
 def sweep(now: datetime | None = None, org_id: int | None = None) -> SweepReport:
@@ -183,6 +185,8 @@ def sweep(now: datetime | None = None, org_id: int | None = None) -> SweepReport
         report.checked += 1
         sweep_one(job, now, report)
         db.session.commit()
+    report.purged = login_sheets.purge_old_sheets(now, org_id)
+    db.session.commit()
     return report
 
 

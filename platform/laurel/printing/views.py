@@ -24,7 +24,7 @@ from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.identity.services import ValidationError, utcnow
 from laurel.identity.sessions import current_org_id, org_admin_required, staff_required
-from laurel.printing import services, tracking
+from laurel.printing import login_sheets, services, tracking
 from laurel.printing.forms import PrintForm, PrintSettingsForm
 from laurel.printing.models import PrintJob
 from laurel.rosters import services as rosters
@@ -83,8 +83,10 @@ def jobs() -> str:
 def job(job_id: str) -> str:
     print_job = job_or_404(job_id)
     # The opportunistic sweep: a stale job is dispatched again on view.
+    now = utcnow()
     report = tracking.SweepReport()
-    state = tracking.sweep_one(print_job, utcnow(), report)
+    state = tracking.sweep_one(print_job, now, report)
+    login_sheets.purge_old_sheets(now, print_job.org_id)
     db.session.commit()
     return render_template(
         "printing/job.html",
@@ -110,13 +112,16 @@ def download(job_id: str, kind: str) -> Response:
         kind,
         current_user.id,
     )
-    return send_file(
+    response = send_file(
         path,
         mimetype=services.DOWNLOADS[kind].mimetype,
         as_attachment=True,
         download_name=services.download_name(print_job, kind),
         max_age=0,
     )
+    if kind == "login_sheet":
+        response.headers["Cache-Control"] = "no-store"  # the file has passwords
+    return response
 
 
 # Requesting prints
@@ -222,6 +227,28 @@ def print_credential(public_id: str) -> str | Response:
     return render_template(
         "printing/print_credential.html", credential=credential, form=form
     )
+
+
+@bp.route("/learners/import/<token>/print-login-sheet", methods=["POST"])
+@staff_required
+def print_import_login_sheet(token: str) -> Response:
+    """Print the login sheet of the signed-in user's own roster import."""
+    roster_import = login_sheets.import_of_user(
+        token, current_org_id(), current_user.id
+    )
+    if roster_import is None:
+        abort(404)
+    result_page = url_for("rosters_import.result", token=token)
+    if not PrintForm().validate_on_submit():
+        flash("The form has expired; print the login sheet again.", "error")
+        return redirect(result_page)
+    try:
+        print_job = login_sheets.print_import_sheet(roster_import, current_user)
+    except ValidationError as error:
+        flash(error.message, "error")
+        return redirect(result_page)
+    db.session.commit()
+    return redirect(url_for("printing.job", job_id=print_job.job_id))
 
 
 # Organisation setting
