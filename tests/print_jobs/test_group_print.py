@@ -162,3 +162,9 @@ def test_detail_page_has_print_button(client, login, school, make_credential) ->
     login(school.instructor)
     detail = client.get(f"/credentials/{credential.public_id}").get_data(as_text=True)
     assert f'action="/credentials/{credential.public_id}/print"' in detail
+
+
+def test_assign_page_offers_print(client, login, school) -> None:  # noqa: ANN001
+    login(school.instructor)
+    page = client.get("/assignments/new").get_data(as_text=True)
+    assert 'formaction="/print/credentials"' in page
