@@ -543,15 +543,22 @@ def apply_change(change: Change, check: Callable[[], None] | None = None) -> Out
 
 
 def lock_account(org_id: int, create: bool) -> None:
-    if db.session.get(Organisation, org_id) is None:
-        raise InvalidBillingRequest(f"no organisation with id {org_id}.")
+    """Lock the organisation's balance row, inserting it first when ``create``."""
     if create:
+        require_organisation(org_id)
         insert_account_if_missing(org_id)
-    db.session.execute(
+    locked = db.session.scalar(
         select(CreditAccount.org_id)
         .where(CreditAccount.org_id == org_id)
         .with_for_update()
     )
+    if locked is None:
+        require_organisation(org_id)
+
+
+def require_organisation(org_id: int) -> None:
+    if db.session.get(Organisation, org_id) is None:
+        raise InvalidBillingRequest(f"no organisation with id {org_id}.")
 
 
 def insert_account_if_missing(org_id: int) -> None:
