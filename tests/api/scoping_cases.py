@@ -35,6 +35,10 @@ def group_of_b(b: dict[str, Any]) -> dict[str, Any]:
     return {"group_id": b["group"].id}
 
 
+def import_of_b(b: dict[str, Any]) -> dict[str, Any]:
+    return {"token": b["roster_import"].token}
+
+
 def member_of_b(b: dict[str, Any]) -> dict[str, Any]:
     return {"group_id": b["group"].id, "learner_id": b["learner"].id}
 
@@ -57,4 +61,8 @@ ROUTES = {
     "api_groups.restore": Route(LISTING, kwargs=group_of_b),
     "api_groups.Members": Route(LISTING, kwargs=group_of_b),
     "api_groups.remove_member": Route(LISTING, kwargs=member_of_b),
+    "api_roster_imports.RosterImports": Route(LISTING),
+    "api_roster_imports.RosterImportByToken": Route(LISTING, kwargs=import_of_b),
+    "api_roster_imports.commit_import": Route(LISTING, kwargs=import_of_b),
+    "api_roster_imports.login_sheet": Route(LISTING, kwargs=import_of_b),
 }

@@ -8,6 +8,7 @@ showing B's learner. Nothing may change organisation B.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from flask import Flask, url_for
 from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.rosters import services as rosters
+from laurel.rosters.importer import UNUSABLE_EMAIL
 from tests.api.conftest import ApiClient
 from tests.core.test_org_scoping import B_LEARNER_EMAIL, b_audit_count, build_org_b
 from tests.scoping import LISTING, OBJECT
@@ -35,6 +37,11 @@ class Case:
         default=lambda a, b: {}
     )
     json: Callable[[Objects, Objects], dict[str, Any]] | None = None
+    # A multipart form, for uploads.
+    form: Callable[[Objects, Objects], dict[str, Any]] | None = None
+    # For a request that contains B's learner's email itself: a check of the
+    # response in place of the search for that email, which it may echo.
+    check: Callable[[dict[str, Any]], str | None] | None = None
 
 
 def b_learner(a: Objects, b: Objects) -> dict[str, Any]:
@@ -43,6 +50,26 @@ def b_learner(a: Objects, b: Objects) -> dict[str, Any]:
 
 def b_group(a: Objects, b: Objects) -> dict[str, Any]:
     return {"group_id": b["group"].id}
+
+
+def b_import(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"token": b["roster_import"].token}
+
+
+def roster_upload(a: Objects, b: Objects) -> dict[str, Any]:
+    """A class list that names B's learner."""
+    text = f"First name,Last name,Email\nHidden,Learner,{b['learner'].email}\n"
+    return {"file": (io.BytesIO(text.encode()), "class.csv")}
+
+
+def email_unusable(data: dict[str, Any]) -> str | None:
+    """Pass when the preview rejects B's learner's email without saying why."""
+    errors = data["preview"]["errors"]
+    if data["preview"]["update"] or data["preview"]["unchanged"]:
+        return f"B's learner is matched: {data['preview']}"
+    if [error["message"] for error in errors] != [UNUSABLE_EMAIL]:
+        return f"unexpected row errors: {errors}"
+    return None
 
 
 def new_learner(group_id: int) -> dict[str, Any]:
@@ -97,6 +124,14 @@ CASES: dict[tuple[str, str], list[Case]] = {
             json=lambda a, b: {"learner_ids": [b["learner"].id]},
         ),
     ],
+    ("api_roster_imports.RosterImports", "POST"): [
+        Case(LISTING, form=roster_upload, check=email_unusable)
+    ],
+    ("api_roster_imports.RosterImportByToken", "GET"): [Case(OBJECT, b_import)],
+    ("api_roster_imports.commit_import", "POST"): [
+        Case(OBJECT, b_import, json=lambda a, b: {"valid_only": True})
+    ],
+    ("api_roster_imports.login_sheet", "POST"): [Case(OBJECT, b_import)],
     ("api_groups.remove_member", "DELETE"): [
         Case(
             OBJECT,
@@ -145,14 +180,21 @@ def check_case(
 ) -> str | None:
     with api.client.application.test_request_context():
         url = url_for(endpoint, **case.url_args(a, b))
-    body = case.json(a, b) if case.json else None
-    response = api.open(method, url, json=body)
+    if case.form:
+        response = api.open(
+            method, url, data=case.form(a, b), content_type="multipart/form-data"
+        )
+    else:
+        response = api.open(method, url, json=case.json(a, b) if case.json else None)
     text = response.get_data(as_text=True)
     label = f"{method} {url}"
     if case.kind == OBJECT and response.status_code != 404:
         return f"{label}: status {response.status_code}, expected 404: {text[:200]}"
     if case.kind == LISTING and response.status_code >= 400:
         return f"{label}: status {response.status_code}: {text[:200]}"
+    if case.check:
+        problem = case.check(response.json)
+        return f"{label}: {problem}" if problem else None
     if B_LEARNER_EMAIL in text:
         return f"{label}: shows organisation B's learner"
     return None

@@ -23,13 +23,17 @@ import pytest
 import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
-from schemathesis import GenerationMode
+from schemathesis import GenerationMode, checks
 from schemathesis.config import SchemathesisConfig
 
 from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.rosters import services as rosters
 
+checks.load_all_checks()
+# A file that fits the schema may still be no class list (a PNG, say), which
+# the upload rejects with 422, so valid-looking uploads may be rejected.
+EXCLUDED_CHECKS = {"POST /api/v1/roster-imports": [checks.positive_data_acceptance]}
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Requests per operation and generation mode. Invalid requests get fewer,
 # because most of them fail the same early check.
@@ -74,7 +78,7 @@ def run_examples(operation: Any, mode: GenerationMode) -> int:
     def send(case: Any) -> None:
         nonlocal calls
         calls += 1
-        case.call_and_validate()
+        case.call_and_validate(excluded_checks=EXCLUDED_CHECKS.get(operation.label))
 
     send()
     return calls

@@ -19,7 +19,11 @@ from werkzeug.exceptions import HTTPException
 from laurel.api.schemas import ErrorSchema
 
 API_PREFIX = "/api/v1"
-RESOURCE_MODULES = ("laurel.api.learners", "laurel.api.groups")
+RESOURCE_MODULES = (
+    "laurel.api.learners",
+    "laurel.api.groups",
+    "laurel.api.roster_imports",
+)
 EXTENSION_KEY = "laurel.api"
 
 SPEC_OPTIONS = {

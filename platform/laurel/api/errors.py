@@ -15,8 +15,9 @@ from laurel.ops.errors import discard_failed_transaction, error_payload, kept_he
 LOCATION_LABELS = {
     "json": "",
     "query": "query parameter ",
-    "files": "file ",
+    "files": "",
     "form": "form field ",
+    "path": "path parameter ",
 }
 
 
@@ -69,6 +70,7 @@ def flatten(errors: Any, path: str = "") -> list[tuple[str, str]]:
     return [(path, str(errors))]
 
 
-def reject(status: int, field: str, message: str) -> NoReturn:
+def reject(status: int, field: str, message: str, location: str = "json") -> NoReturn:
     """Abort with ``status`` and a message that starts with the field's name."""
-    abort(status, message=f"{field}: {message}", errors={"json": {field: [message]}})
+    errors = {location: {field: [message]}}
+    abort(status, message=f"{field}: {message}", errors=errors)

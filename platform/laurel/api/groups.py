@@ -262,6 +262,7 @@ def remove_member(group_id: int, learner_id: int) -> tuple[str, int]:
             404,
             "learner_id",
             f"learner {learner_id} is not a member of group {group_id}.",
+            location="path",
         )
     db.session.commit()
     return "", 204

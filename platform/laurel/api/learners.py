@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask.views import MethodView
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -166,11 +167,7 @@ class LearnerUpdateSchema(RequestSchema):
 def learner_or_404(learner_id: int) -> User:
     user = get_in_org_or_404(User, learner_id, "learner")
     if user.role is not Role.LEARNER:
-        reject(
-            404,
-            "learner_id",
-            f"learner {learner_id} was not found in this organisation.",
-        )
+        abort(404, message=f"learner {learner_id} was not found in this organisation.")
     return user
 
 
