@@ -93,6 +93,7 @@ class SuiteAssignment(db.Model):
     # The instructor who assigned the suite signs its credential.
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # The batch that last gave it units or a term.
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("assignment_batches.id"))
 
     learner: Mapped[User] = relationship(foreign_keys=[learner_id])

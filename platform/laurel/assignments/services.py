@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    case,
+    insert,
+    literal,
+    null,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from laurel.assignments.models import (
@@ -27,10 +38,11 @@ from laurel.assignments.models import (
 )
 from laurel.assignments.selection import Selection
 from laurel.audit.models import AuditEvent
+from laurel.credentials.models import Credential
 from laurel.extensions import db
 from laurel.identity.models import User
 from laurel.identity.services import ValidationError, utcnow
-from laurel.plugins.registry import hooks
+from laurel.plugins.registry import get_suite, hooks
 from laurel.plugins.suites import Suite, Unit
 
 log = logging.getLogger(__name__)
@@ -472,15 +484,9 @@ def write_assignments(
     """Insert and update the plan's rows with one statement per table."""
     suite = plan.choice.suite
     insert_suite_assignments(plan, batch, org_id, actor_id, now)
-    renew_subscriptions(plan, batch, now)
-    ids = suite_assignment_ids(plan, batch)
-    unit_rows = [
-        unit_row(org_id, suite, ids[lp.learner_id], lp, unit, actor_id, token, now)
-        for lp in plan.learners
-        for unit in lp.units
-    ]
-    if unit_rows:
-        db.session.execute(insert(UnitAssignment), unit_rows)
+    update_existing(plan, batch, now)
+    insert_unit_assignments(plan, batch, actor_id, token, now)
+    ids = suite_assignment_ids(batch)
     bulk_audit(
         [
             audit_row(
@@ -536,74 +542,152 @@ def insert_suite_assignments(
         db.session.execute(insert(SuiteAssignment), rows)
 
 
-def renew_subscriptions(
-    plan: AssignPlan, batch: AssignmentBatch, now: datetime
-) -> None:
-    """Turn existing unit purchases or ended subscriptions into a new term."""
+def update_existing(plan: AssignPlan, batch: AssignmentBatch, now: datetime) -> None:
+    """Mark the plan's existing suite assignments with the batch, renewing terms.
+
+    A unit purchase or an ended subscription that gets the subscription
+    starts a new term; the others only gain units.
+    """
     choice = plan.choice
     renewed = [lp.existing for lp in plan.learners if lp.existing and lp.subscribe]
-    if not renewed:
-        return
-    db.session.execute(
-        update(SuiteAssignment),
-        [
-            {
-                "id": row.id,
-                "kind": AssignmentKind.SUBSCRIPTION,
-                "suite_version": choice.suite.version,
-                "term_start": now,
-                "term_end": term_end(choice.suite, now),
-                "auto_reassign": choice.auto_reassign,
-                "batch_id": batch.id,
-            }
-            for row in renewed
-        ],
-    )
-    for row in renewed:
+    extended = [lp.existing for lp in plan.learners if lp.existing and not lp.subscribe]
+    if renewed:
+        renewal = {
+            "kind": AssignmentKind.SUBSCRIPTION,
+            "suite_version": choice.suite.version,
+            "term_start": now,
+            "term_end": term_end(choice.suite, now),
+            "auto_reassign": choice.auto_reassign,
+            "batch_id": batch.id,
+        }
+        rows = [{"id": row.id, **renewal} for row in renewed]
+        db.session.execute(update(SuiteAssignment), rows)
+    if extended:
+        rows = [{"id": row.id, "batch_id": batch.id} for row in extended]
+        db.session.execute(update(SuiteAssignment), rows)
+    for row in renewed + extended:
         db.session.expire(row)
 
 
-def suite_assignment_ids(plan: AssignPlan, batch: AssignmentBatch) -> dict[int, int]:
-    """Map each planned learner to their suite assignment id."""
-    ids = {lp.learner_id: lp.existing.id for lp in plan.learners if lp.existing}
+def insert_unit_assignments(
+    plan: AssignPlan,
+    batch: AssignmentBatch,
+    actor_id: int | None,
+    token: str,
+    now: datetime,
+) -> None:
+    """Insert every planned unit row with one INSERT ... SELECT.
+
+    The rows are the batch's suite assignments crossed with the chosen
+    units, minus the units each learner has already, so the database makes
+    them instead of Python sending one parameter set per row. Raises
+    AssignmentError when the count differs from the plan's, which means
+    another request assigned some of these units meanwhile.
+    """
+    expected = sum(len(lp.units) for lp in plan.learners)
+    units = plan.choice.units()
+    if not expected or not units:
+        return
+    chosen = chosen_units(units)
+    paid, charge_key = unit_price_columns(plan, token)
+    held = select(UnitAssignment.id).where(
+        UnitAssignment.learner_id == SuiteAssignment.learner_id,
+        UnitAssignment.suite_key == SuiteAssignment.suite_key,
+        UnitAssignment.unit_key == chosen.c.unit_key,
+    )
+    rows = select(
+        SuiteAssignment.org_id,
+        SuiteAssignment.id,
+        SuiteAssignment.learner_id,
+        SuiteAssignment.suite_key,
+        chosen.c.unit_key,
+        chosen.c.area_key,
+        chosen.c.unit_kind,
+        chosen.c.position,
+        literal(UnitStatus.NOT_STARTED.value),
+        literal(1),
+        literal(0),
+        literal(0),
+        literal(False),
+        paid,
+        charge_key,
+        literal(actor_id, Integer),
+        literal(now),
+    )
+    rows = (
+        rows.select_from(SuiteAssignment)
+        .join(chosen, true())  # every chosen unit for every suite assignment
+        .where(SuiteAssignment.batch_id == batch.id, ~held.exists())
+    )
+    statement = insert(UnitAssignment.__table__).from_select(UNIT_INSERT_COLUMNS, rows)
+    # SQLAlchemy keeps rowcount only for UPDATE and DELETE unless asked to.
+    result = db.session.execute(statement.execution_options(preserve_rowcount=True))
+    if result.rowcount != expected:
+        raise AssignmentError(
+            "Some of these learners were given the same units by another request "
+            "at the same moment. Nothing was assigned; check the quote again."
+        )
+
+
+UNIT_INSERT_COLUMNS = [
+    "org_id",
+    "suite_assignment_id",
+    "learner_id",
+    "suite_key",
+    "unit_key",
+    "area_key",
+    "unit_kind",
+    "position",
+    "status",
+    "attempts_allowed",
+    "attempts_used",
+    "extra_attempts",
+    "auto_reassigned",
+    "paid_credits",
+    "charge_key",
+    "assigned_by_id",
+    "assigned_at",
+]
+
+
+def chosen_units(units: list[Unit]) -> Any:
+    """Return the units as a subquery of literal rows (a UNION ALL of SELECTs)."""
+    selects = [
+        select(
+            literal(unit.key).label("unit_key"),
+            literal(unit.area).label("area_key"),
+            literal(unit.kind).label("unit_kind"),
+            literal(unit.order).label("position"),
+        )
+        for unit in units
+    ]
+    query = selects[0] if len(selects) == 1 else union_all(*selects)
+    return query.subquery("chosen_units")
+
+
+def unit_price_columns(plan: AssignPlan, token: str) -> tuple[Any, Any]:
+    """Return SQL for each row's paid credits and charge key.
+
+    A subscription covers its units. Units bought singly cost the suite's
+    unit price unless the learner's suite assignment is a subscription.
+    """
+    price = plan.choice.suite.pricing.unit_credits
+    if plan.choice.kind is AssignmentKind.SUBSCRIPTION or not price:
+        return literal(0), null()
+    covered = SuiteAssignment.kind == AssignmentKind.SUBSCRIPTION
+    paid = case((covered, 0), else_=price)
+    key = case((covered, null()), else_=literal(token))
+    return paid, key
+
+
+def suite_assignment_ids(batch: AssignmentBatch) -> dict[int, int]:
+    """Map each learner of the batch to their suite assignment id."""
     rows = db.session.execute(
         select(SuiteAssignment.learner_id, SuiteAssignment.id).where(
             SuiteAssignment.batch_id == batch.id
         )
     )
-    ids.update({row[0]: row[1] for row in rows})
-    return ids
-
-
-def unit_row(
-    org_id: int,
-    suite: Suite,
-    suite_assignment_id: int,
-    lp: LearnerPlan,
-    unit: Unit,
-    actor_id: int | None,
-    token: str,
-    now: datetime,
-) -> dict[str, Any]:
-    return {
-        "org_id": org_id,
-        "suite_assignment_id": suite_assignment_id,
-        "learner_id": lp.learner_id,
-        "suite_key": suite.key,
-        "unit_key": unit.key,
-        "area_key": unit.area,
-        "unit_kind": unit.kind,
-        "position": unit.order,
-        "status": UnitStatus.NOT_STARTED,
-        "attempts_allowed": 1,
-        "attempts_used": 0,
-        "extra_attempts": 0,
-        "auto_reassigned": False,
-        "paid_credits": lp.unit_credits,
-        "charge_key": token if lp.unit_credits else None,
-        "assigned_by_id": actor_id,
-        "assigned_at": now,
-    }
+    return {learner_id: row_id for learner_id, row_id in rows}
 
 
 # Reading a learner's assignments
@@ -647,9 +731,6 @@ def learner_progress(
     learner_id: int, org_id: int, now: datetime | None = None
 ) -> list[SuiteProgress]:
     """Return a learner's suites, units and credentials in three queries."""
-    from laurel.credentials.models import Credential
-    from laurel.plugins.registry import get_suite
-
     now = now or utcnow()
     suites = list(
         db.session.scalars(
