@@ -28,6 +28,7 @@ from laurel.assignments.models import (
     UnitAssignment,
     UnitStatus,
 )
+from laurel.credentials import services as credentials
 from laurel.extensions import db
 from laurel.identity.services import utcnow
 from laurel.plugins.registry import get_suite, hooks
@@ -331,8 +332,6 @@ def record_result(
 def after_result(
     ua: UnitAssignment, attempt: Attempt, suite: Suite, passed: bool, now: datetime
 ) -> None:
-    from laurel.credentials import services as credentials
-
     hooks().laurel_attempt_finished(attempt=attempt)
     if passed:
         credentials.issue_if_earned(ua.suite_assignment, suite, now)

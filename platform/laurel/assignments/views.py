@@ -25,13 +25,12 @@ from laurel.assignments import attempts, policies, reassignments, services
 from laurel.assignments.forms import ActionForm, ConfirmForm
 from laurel.assignments.models import (
     AssignmentBatch,
-    AssignmentKind,
     Attempt,
     UnitAssignment,
-    UnitStatus,
 )
 from laurel.assignments.selection import Selection
 from laurel.billing import BillingError, InsufficientCredits
+from laurel.credentials.services import credential_for
 from laurel.extensions import db
 from laurel.identity.models import Role, User
 from laurel.identity.services import ValidationError, utcnow
@@ -606,12 +605,8 @@ def attempt_result(attempt_id: int) -> str | Response | tuple[str, int]:
         return render_template(
             "assignments/attempt_unavailable.html", message=str(error)
         ), 409
-    from laurel.credentials.services import credential_for
-
     return render_template(
         "assignments/result.html",
         credential=credential_for(record.learner_id, record.suite_key),
-        statuses=UnitStatus,
-        kinds=AssignmentKind,
         **context,
     )
