@@ -46,7 +46,7 @@ def header_key(header: str) -> str:
 
 @dataclass
 class ColumnMap:
-    """Which column index holds each learner field, and the file's own header."""
+    """The column index of each learner field, and the file's own headers."""
 
     indexes: dict[str, int]
     headers: list[str]

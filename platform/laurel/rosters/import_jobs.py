@@ -77,7 +77,7 @@ def claim(roster_import: RosterImport, mode: str, valid_only: bool) -> bool:
 
 def start(app: Flask, import_id: int, background: bool) -> None:
     if not background:
-        run_import(import_id)
+        run_guarded(import_id)
         return
     thread = threading.Thread(
         target=run_in_thread, args=(app, import_id), name=f"roster-import-{import_id}"
@@ -96,14 +96,24 @@ def wait(import_id: int, timeout: float | None = None) -> None:
 def run_in_thread(app: Flask, import_id: int) -> None:
     with app.app_context():
         try:
-            run_import(import_id)
-        except Exception:  # the thread's last resort: record it, nobody else will
-            log.exception("import %s failed", import_id)
-            db.session.rollback()
-            mark_failed(import_id, UNEXPECTED_FAILURE)
+            run_guarded(import_id)
         finally:
             db.session.remove()
             threads.pop(import_id, None)
+
+
+def run_guarded(import_id: int) -> None:
+    """Run the import, recording any unexpected error on its row instead of raising.
+
+    The web request or thread that runs it has no better place to report the
+    error, and the result page shows the recorded failure.
+    """
+    try:
+        run_import(import_id)
+    except Exception:
+        log.exception("import %s failed", import_id)
+        db.session.rollback()
+        mark_failed(import_id, UNEXPECTED_FAILURE)
 
 
 def run_import(import_id: int) -> None:
@@ -119,6 +129,10 @@ def run_import(import_id: int) -> None:
         plan = importer.read_and_plan(
             data, roster_import.filename, roster_import.org_id, roster_import.mode
         )
+    except importer.RosterFileError as error:
+        mark_failed(import_id, error.message)
+        return
+    try:
         outcome = importer.commit_import(
             plan,
             valid_only=roster_import.valid_only,
@@ -126,17 +140,15 @@ def run_import(import_id: int) -> None:
             reference=str(import_id),
             progress=ProgressRecorder(import_id),
         )
-    except importer.RosterFileError as error:
-        mark_failed(import_id, error.message)
+        if outcome.committed:
+            finish(import_id, outcome)
+    except IntegrityError as error:
+        log.info("import %s: concurrent change, nothing written: %s", import_id, error)
+        db.session.rollback()
+        mark_failed(import_id, CONCURRENT_CHANGE)
         return
     if not outcome.committed:
         return_to_preview(import_id, outcome)
-        return
-    try:
-        finish(import_id, outcome)
-    except IntegrityError:
-        db.session.rollback()
-        mark_failed(import_id, CONCURRENT_CHANGE)
 
 
 class ProgressRecorder:

@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 MAX_DATA_ROWS = 100_000
 MAX_COLUMNS = 200
 MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
-# Spreadsheets often carry thousands of formatted but empty rows after the data;
-# this many blank rows in a row end the reading of an XLSX sheet.
+# Spreadsheets often carry thousands of formatted but empty rows after the data.
+# Reading an XLSX sheet stops after this many consecutive blank rows.
 XLSX_BLANK_RUN_LIMIT = 10_000
 
 CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
@@ -46,7 +46,7 @@ SAVE_AS_HINT = "Save the class list as CSV UTF-8 or as an Excel .xlsx workbook."
 
 
 class RosterFileError(ValueError):
-    """A file that cannot be read as a roster at all; ``message`` says why."""
+    """A file that cannot be read as a roster at all, with the reason in ``message``."""
 
     def __init__(self, message: str) -> None:
         self.message = message
@@ -268,7 +268,7 @@ def read_first_sheet(workbook: object, filename: str) -> RosterTable:
 
 
 def cell_text(value: object) -> str:
-    """Return a cell's value as the text a person sees in the sheet."""
+    """Return a cell's value as the text that the spreadsheet displays."""
     if value is None:
         return ""
     if isinstance(value, bool):

@@ -17,7 +17,7 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def summary(outcome: ImportOutcome, *, dry_run: bool = False) -> dict[str, Any]:
     """Return the import's result in the shape ``laurel users import --json`` prints.
 
-    When ``committed`` is false, the counts say what the file would do.
+    When ``committed`` is false, the counts are those the file would produce.
     """
     plan = outcome.plan
     counts = plan.counts

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 ADD = "add"
 MODES = (ADD, UPDATE)
 # Shown for an email that belongs to another organisation or a platform
-# admin: it tells nothing about that account, not even which case applies.
+# admin. It reveals nothing about that account, not even which case applies.
 UNUSABLE_EMAIL = "This email cannot be used. Use another email address."
 
 __all__ = [
@@ -62,7 +62,7 @@ __all__ = [
 
 @dataclass
 class ImportPlan:
-    """What importing a file would do, row by row."""
+    """The planned result of importing a file, row by row."""
 
     org_id: int
     mode: str
