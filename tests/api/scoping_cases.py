@@ -65,4 +65,9 @@ ROUTES = {
     "api_roster_imports.RosterImportByToken": Route(LISTING, kwargs=import_of_b),
     "api_roster_imports.commit_import": Route(LISTING, kwargs=import_of_b),
     "api_roster_imports.login_sheet": Route(LISTING, kwargs=import_of_b),
+    "api_credentials.Credentials": Route(LISTING),
+    "api_credentials.credential": Route(
+        LISTING, kwargs=lambda b: {"public_id": b["credential"].public_id}
+    ),
+    "api_credits.balance": Route(LISTING),
 }

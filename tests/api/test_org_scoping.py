@@ -41,7 +41,7 @@ class Case:
     form: Callable[[Objects, Objects], dict[str, Any]] | None = None
     # For a request that contains B's learner's email itself: a check of the
     # response in place of the search for that email, which it may echo.
-    check: Callable[[dict[str, Any]], str | None] | None = None
+    check: Callable[[dict[str, Any], Objects, Objects], str | None] | None = None
 
 
 def b_learner(a: Objects, b: Objects) -> dict[str, Any]:
@@ -62,13 +62,21 @@ def roster_upload(a: Objects, b: Objects) -> dict[str, Any]:
     return {"file": (io.BytesIO(text.encode()), "class.csv")}
 
 
-def email_unusable(data: dict[str, Any]) -> str | None:
+def email_unusable(data: dict[str, Any], a: Objects, b: Objects) -> str | None:
     """Pass when the preview rejects B's learner's email without saying why."""
     errors = data["preview"]["errors"]
     if data["preview"]["update"] or data["preview"]["unchanged"]:
         return f"B's learner is matched: {data['preview']}"
     if [error["message"] for error in errors] != [UNUSABLE_EMAIL]:
         return f"unexpected row errors: {errors}"
+    return None
+
+
+def no_b_credential(data: dict[str, Any], a: Objects, b: Objects) -> str | None:
+    """Pass when the list shows neither B's learner nor B's credential."""
+    text = str(data)
+    if B_LEARNER_EMAIL in text or b["credential"].public_id in text:
+        return "shows organisation B's credential"
     return None
 
 
@@ -132,6 +140,14 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case(OBJECT, b_import, json=lambda a, b: {"valid_only": True})
     ],
     ("api_roster_imports.login_sheet", "POST"): [Case(OBJECT, b_import)],
+    ("api_credentials.Credentials", "GET"): [
+        Case(LISTING, check=no_b_credential),
+        Case(OBJECT, lambda a, b: {"learner": b["learner"].id}),
+    ],
+    ("api_credentials.credential", "GET"): [
+        Case(OBJECT, lambda a, b: {"public_id": b["credential"].public_id})
+    ],
+    ("api_credits.balance", "GET"): [Case(LISTING)],
     ("api_groups.remove_member", "DELETE"): [
         Case(
             OBJECT,
@@ -193,7 +209,7 @@ def check_case(
     if case.kind == LISTING and response.status_code >= 400:
         return f"{label}: status {response.status_code}: {text[:200]}"
     if case.check:
-        problem = case.check(response.json)
+        problem = case.check(response.json, a, b)
         return f"{label}: {problem}" if problem else None
     if B_LEARNER_EMAIL in text:
         return f"{label}: shows organisation B's learner"

@@ -23,6 +23,8 @@ RESOURCE_MODULES = (
     "laurel.api.learners",
     "laurel.api.groups",
     "laurel.api.roster_imports",
+    "laurel.api.credentials",
+    "laurel.api.credits",
 )
 EXTENSION_KEY = "laurel.api"
 

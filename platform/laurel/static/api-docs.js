@@ -58,6 +58,15 @@
     return parts.join("; ");
   }
 
+  // "Page number, from 1." and "minimum 1; maximum 200" as one sentence each.
+  function notes(description, schema) {
+    var parts = [];
+    if (description) parts.push(/[.!?]$/.test(description) ? description : description + ".");
+    var limits = constraints(schema);
+    if (limits) parts.push(limits.charAt(0).toUpperCase() + limits.slice(1) + ".");
+    return parts.join(" ");
+  }
+
   function table(headings, rows) {
     var result = element("table", "list");
     var head = result.appendChild(element("thead")).appendChild(element("tr"));
@@ -85,7 +94,7 @@
         element("code", null, name),
         typeNode(property),
         required.indexOf(name) >= 0 ? "yes" : "no",
-        [property.description, constraints(property)].filter(Boolean).join(". "),
+        notes(property.description, property),
       ];
     });
     if (!rows.length) return element("p", "empty", "No fields.");
@@ -99,7 +108,7 @@
         parameter["in"],
         typeNode(parameter.schema),
         parameter.required ? "yes" : "no",
-        [parameter.description, constraints(parameter.schema)].filter(Boolean).join(". "),
+        notes(parameter.description, parameter.schema),
       ];
     });
     return table(["Parameter", "In", "Type", "Required", "Notes"], rows);
@@ -110,7 +119,14 @@
     return media ? media.schema : null;
   }
 
-  function operationSection(path, method, operation) {
+  // A response given as {"$ref": "#/components/responses/NAME"}, looked up.
+  function resolveResponse(spec, response) {
+    if (!response.$ref) return response;
+    var responses = (spec.components && spec.components.responses) || {};
+    return responses[refName(response.$ref)] || { description: refName(response.$ref) };
+  }
+
+  function operationSection(spec, path, method, operation) {
     var section = element("section", "api-operation");
     var heading = section.appendChild(element("h3"));
     heading.appendChild(element("span", "api-method api-method-" + method, method.toUpperCase()));
@@ -128,10 +144,10 @@
     }
     section.appendChild(element("h4", null, "Responses"));
     var rows = Object.keys(operation.responses || {}).map(function (status) {
-      var response = operation.responses[status];
-      var name = response.$ref ? refName(response.$ref) : response.description;
+      var response = resolveResponse(spec, operation.responses[status]);
       var schema = response.content ? bodySchema(response.content) : null;
-      return [status, name, schema ? typeNode(schema) : "no body"];
+      var meaning = status === "default" ? "Any other error" : response.description;
+      return [status, meaning, schema ? typeNode(schema) : "no body"];
     });
     section.appendChild(table(["Status", "Meaning", "Body"], rows));
     return section;
@@ -144,7 +160,7 @@
         var operation = spec.paths[path][method];
         if (!operation) return;
         var tag = (operation.tags && operation.tags[0]) || "other";
-        (groups[tag] = groups[tag] || []).push(operationSection(path, method, operation));
+        (groups[tag] = groups[tag] || []).push(operationSection(spec, path, method, operation));
       });
     });
     return groups;
@@ -152,9 +168,6 @@
 
   function render(container, spec) {
     container.textContent = "";
-    if (spec.info && spec.info.description) {
-      container.appendChild(element("p", null, spec.info.description));
-    }
     var groups = operationsByTag(spec);
     var descriptions = {};
     (spec.tags || []).forEach(function (tag) { descriptions[tag.name] = tag.description; });
