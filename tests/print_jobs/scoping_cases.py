@@ -6,7 +6,7 @@ from typing import Any
 
 from laurel.extensions import db
 from laurel.identity.models import Role
-from laurel.printing import services
+from laurel.printing import dispatch, services
 from tests.print_jobs.conftest import SUITE_KEY, build_credential
 from tests.scoping import LISTING, Route
 
@@ -20,7 +20,8 @@ def build_objects(org: Any, make_user: Any, objects: dict[str, Any]) -> None:
     learner = make_user(org, Role.LEARNER, email="printed.learner@org-b.example")
     credential = build_credential(learner)
     job = services.request_single_print(credential, objects["instructor"])
-    db.session.info.clear()  # not dispatched: the row is given a result below
+    # Not dispatched: the row is given a result below.
+    db.session.info.pop(dispatch.PENDING_KEY)
     key = f"{job.output_key}/credentials.pdf"
     path = services.storage_root() / key
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -161,3 +161,15 @@ def test_core_never_imports_service() -> None:
         )
     ]
     assert offenders == []
+
+
+def test_unreachable_redis_noted_on_row(app, school, make_credential) -> None:  # noqa: ANN001
+    app.config["LAUREL_REDIS_URL"] = "redis://127.0.0.1:9/0"
+    app.extensions.pop(dispatch.REDIS_KEY, None)
+    credential = make_credential(school.learners[0])
+    with app.test_request_context():
+        job = services.request_single_print(credential, school.instructor)
+        db.session.commit()
+    db.session.refresh(job)
+    assert job.status.value == "pending"
+    assert job.error.startswith("Could not queue the job because Redis is unreachable")

@@ -8,7 +8,7 @@ import pytest
 
 from laurel.extensions import db
 from laurel.identity.models import Role
-from laurel.printing import services
+from laurel.printing import dispatch, services
 from laurel.printing.models import PrintJob
 from tests.print_jobs.conftest import download
 
@@ -23,7 +23,7 @@ def stored_job(app, school, make_credential):  # noqa: ANN001, ANN201
         job = services.request_credentials_print(
             school.org, [credential], school.instructor, "Stored"
         )
-    db.session.info.clear()
+    db.session.info.pop(dispatch.PENDING_KEY)
     files = []
     for kind, name in (
         ("merged", "credentials.pdf"),
@@ -143,7 +143,7 @@ def test_unfinished_job_has_no_downloads(
     credential = make_credential(school.learners[0])
     with app.test_request_context():
         job = services.request_single_print(credential, school.instructor)
-    db.session.info.clear()
+    db.session.info.pop(dispatch.PENDING_KEY)
     db.session.commit()
     login(school.instructor)
     assert download(client, f"/print-jobs/{job.job_id}/files/merged").status_code == 404
