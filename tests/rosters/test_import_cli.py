@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-
 from laurel.identity.passwords import verify_password
+
 from tests.rosters.conftest import csv_bytes, learner, learner_count
 
 HEADER = "First name,Last name,Email,Group"
@@ -70,7 +70,8 @@ def test_row_error_exits_1_and_writes_nothing(app, org, tmp_path) -> None:
             "row": 3,
             "column": "Email",
             "value": "bo@@example",
-            "message": "'bo@@example' is not an email address; use the form name@example.org.",
+            "message": "'bo@@example' is not an email address; "
+            "use the form name@example.org.",
         }
     ]
     assert learner_count(org) == 0

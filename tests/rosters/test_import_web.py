@@ -7,14 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
-
 from laurel.extensions import db
 from laurel.identity.models import Role
 from laurel.identity.passwords import verify_password
 from laurel.identity.services import utcnow
 from laurel.rosters import import_jobs, import_storage
 from laurel.rosters.import_models import RosterImport
+from sqlalchemy import select, update
+
 from tests.rosters.conftest import csv_bytes, learner, learner_count, xlsx_bytes
 
 HEADER = "First name,Last name,Email,Group"
@@ -66,9 +66,8 @@ def test_learner_cannot_open_wizard(login, org, make_user) -> None:
 
 
 def test_preview_errors_first_with_counts(staff, org) -> None:
-    data = "First name;Last name;Email;Notes\r\nZoë;Lee;ann@example.org;x\r\n;;;\r\nBo;Ng;bad;\r\n".encode(
-        "cp1252"
-    )
+    lines = ["First name;Last name;Email;Notes", "Zoë;Lee;ann@example.org;x", ";;;"]
+    data = "\r\n".join([*lines, "Bo;Ng;bad;", ""]).encode("cp1252")
     response = upload(staff, data)
     assert response.status_code == 302
     page = staff.get(response.headers["Location"]).get_data(as_text=True)

@@ -35,8 +35,29 @@ IGNORED_IN_HEADER = re.compile(r"[\s_\-.\ufeff]+")
 # Words that start a family name ("Jan van der Berg", "Ana de la Cruz"), so a
 # full name is split before them rather than at its last space.
 SURNAME_PARTICLES = frozenset(
-    "al bin da das de del della der des di dos du el ibn la le st ten ter van von"
-    .split()
+    {
+        "al",
+        "bin",
+        "da",
+        "das",
+        "de",
+        "del",
+        "della",
+        "der",
+        "des",
+        "di",
+        "dos",
+        "du",
+        "el",
+        "ibn",
+        "la",
+        "le",
+        "st",
+        "ten",
+        "ter",
+        "van",
+        "von",
+    }
 )
 
 

@@ -19,7 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import Flask, current_app
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import IntegrityError
 
 from laurel.extensions import db
@@ -48,6 +48,13 @@ UNEXPECTED_FAILURE = (
 threads: dict[int, threading.Thread] = {}
 
 
+def load(import_id: int) -> RosterImport:
+    roster_import = db.session.get(RosterImport, import_id)
+    if roster_import is None:
+        raise LookupError(f"no roster import with id {import_id}")
+    return roster_import
+
+
 def background_threshold() -> int:
     """Return the number of new accounts from which a commit runs in the background."""
     value = current_app.config.get(
@@ -58,7 +65,7 @@ def background_threshold() -> int:
 
 def claim(roster_import: RosterImport, mode: str, valid_only: bool) -> bool:
     """Mark an uploaded import as running; False if another request did first."""
-    result = db.session.execute(
+    result: CursorResult[Any] = db.session.execute(  # type: ignore[assignment]
         update(RosterImport)
         .where(RosterImport.id == roster_import.id, RosterImport.status == UPLOADED)
         .values(
@@ -118,7 +125,7 @@ def run_guarded(import_id: int) -> None:
 
 def run_import(import_id: int) -> None:
     """Plan and commit a claimed import, recording its result on its row."""
-    roster_import = db.session.get(RosterImport, import_id)
+    roster_import = load(import_id)
     data = import_storage.read_upload(roster_import.token)
     if data is None:
         mark_failed(
@@ -179,7 +186,7 @@ def stored_summary(outcome: importer.ImportOutcome) -> dict[str, Any]:
 
 
 def finish(import_id: int, outcome: importer.ImportOutcome) -> None:
-    roster_import = db.session.get(RosterImport, import_id)
+    roster_import = load(import_id)
     roster_import.status = DONE
     roster_import.result = stored_summary(outcome)
     roster_import.login_sheet_rows = len(outcome.login_sheet)
@@ -196,7 +203,7 @@ def finish(import_id: int, outcome: importer.ImportOutcome) -> None:
 def return_to_preview(import_id: int, outcome: importer.ImportOutcome) -> None:
     """Put back an import whose rows gained errors since the preview."""
     db.session.rollback()
-    roster_import = db.session.get(RosterImport, import_id)
+    roster_import = load(import_id)
     roster_import.status = UPLOADED
     roster_import.failure = (
         f"Nothing was imported: {outcome.rejected} rows have errors now."
@@ -205,7 +212,7 @@ def return_to_preview(import_id: int, outcome: importer.ImportOutcome) -> None:
 
 
 def mark_failed(import_id: int, message: str) -> None:
-    roster_import = db.session.get(RosterImport, import_id)
+    roster_import = load(import_id)
     roster_import.status = FAILED
     roster_import.failure = message
     roster_import.finished_at = roster_import.updated_at = utcnow()

@@ -231,9 +231,8 @@ def commit(token: str) -> Response:
         return redirect(url_for(".preview", token=token, mode=mode))
     if import_jobs.claim(roster_import, mode, valid_only):
         background = plan.count(CREATE) >= import_jobs.background_threshold()
-        import_jobs.start(
-            current_app._get_current_object(), roster_import.id, background
-        )
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        import_jobs.start(app, roster_import.id, background)
     return redirect(url_for(".result", token=token))
 
 

@@ -10,7 +10,7 @@ bind parameters, below SQLite's documented default maximum of 32,766
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import bindparam, insert, update
@@ -39,7 +39,7 @@ def write_plan(plan: ImportPlan, creates: list[RosterRow], hashes: list[str]) ->
     user_ids = insert_users(plan.org_id, creates, hashes)
     updates = plan.rows_with(UPDATE)
     update_users(updates)
-    pairs = [
+    pairs: list[dict[str, int | None]] = [
         {"group_id": group_ids[name.casefold()], "user_id": user_ids[row.email]}
         for row in creates
         for name in row.groups
@@ -118,7 +118,7 @@ def update_users(rows: list[RosterRow]) -> None:
     )
 
 
-def insert_rows(table: object, rows: list[dict[str, object]]) -> None:
+def insert_rows(table: object, rows: Sequence[Mapping[str, object]]) -> None:
     statement = insert(table)  # type: ignore[arg-type]
     for batch in chunks(rows, BATCH_SIZE):
         db.session.execute(statement, list(batch))

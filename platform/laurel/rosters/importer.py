@@ -288,7 +288,7 @@ def reject_taken_external_ids(plan: ImportPlan) -> None:
     ]
     owners = external_id_owners(plan.org_id, (row.external_id for row in writing))
     for row in writing:
-        owner = owners.get(row.external_id)
+        owner = owners.get(row.external_id or "")
         if owner is not None and owner.email != row.email:
             row.reject(
                 plan.columns.header("external_id"),
