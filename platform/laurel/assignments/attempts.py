@@ -28,6 +28,7 @@ from laurel.assignments.models import (
     UnitAssignment,
     UnitStatus,
 )
+from laurel.assignments.services import matched_rows
 from laurel.credentials import services as credentials
 from laurel.extensions import db
 from laurel.identity.services import utcnow
@@ -56,7 +57,7 @@ def suite_and_unit(ua: UnitAssignment) -> tuple[Suite, Unit]:
 
 def expired_message(sa: SuiteAssignment) -> str:
     return (
-        f"The subscription ended on {sa.term_end.date().isoformat()}, so no new "
+        f"The subscription ended on {sa.ends_on}, so no new "
         "attempts can start. Ask your instructor to renew it."
     )
 
@@ -135,7 +136,7 @@ def take_attempt_slot(ua: UnitAssignment) -> bool:
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(ua)
-    return result.rowcount == 1
+    return matched_rows(result) == 1
 
 
 def no_attempt_message(ua: UnitAssignment) -> str:
@@ -205,7 +206,7 @@ def save_answers(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(attempt)
-    return result.rowcount == 1
+    return matched_rows(result) == 1
 
 
 # Submitting
@@ -293,7 +294,7 @@ def close_attempt(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(attempt)
-    return result.rowcount == 1
+    return matched_rows(result) == 1
 
 
 def record_result(

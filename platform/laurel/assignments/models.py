@@ -117,6 +117,11 @@ class SuiteAssignment(db.Model):
         """Tell whether a subscription's term is over; units never expire."""
         return self.term_end is not None and now >= self.term_end
 
+    @property
+    def ends_on(self) -> str:
+        """The term's end date as YYYY-MM-DD, or "no end" for units."""
+        return self.term_end.date().isoformat() if self.term_end else "no end"
+
 
 class UnitAssignment(db.Model):
     """One learner's state in one unit: the cell of the progress matrix."""

@@ -74,9 +74,7 @@ def set_pass_mark(
     old = row.pass_mark if row else None
     if old == value:
         return
-    if value is None:
-        db.session.execute(delete(AreaPassMark).where(AreaPassMark.id == row.id))
-    elif row is None:
+    if row is None:  # so old is None, and value is a mark
         db.session.add(
             AreaPassMark(
                 org_id=org_id,
@@ -86,6 +84,8 @@ def set_pass_mark(
                 updated_by_id=actor_id,
             )
         )
+    elif value is None:
+        db.session.execute(delete(AreaPassMark).where(AreaPassMark.id == row.id))
     else:
         row.pass_mark, row.updated_by_id, row.updated_at = value, actor_id, utcnow()
     audit.record(

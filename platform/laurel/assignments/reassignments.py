@@ -35,6 +35,7 @@ from laurel.assignments.services import (
     claim_batch,
     group_items,
     learner_names,
+    matched_rows,
 )
 from laurel.extensions import db
 from laurel.identity.models import Organisation, User
@@ -74,7 +75,7 @@ def reassign_label(suite: Suite, ua: UnitAssignment, credits: int) -> str:
     return f"Reassign {title}" + ("" if credits else " (free)")
 
 
-def failed_units_query(org_id: int, suite_key: str) -> Select[tuple[UnitAssignment]]:
+def failed_units_query(org_id: int, suite_key: str) -> Select[Any]:
     return (
         select(UnitAssignment)
         .join(UnitAssignment.suite_assignment)
@@ -94,6 +95,8 @@ def reassign_targets(
     query = failed_units_query(org_id, suite.key)
     if unit_assignment_ids is not None:
         query = query.where(UnitAssignment.id.in_(unit_assignment_ids))
+    elif selection is None:
+        raise ValueError("pass unit_assignment_ids or a selection")
     else:
         query = query.where(
             UnitAssignment.status == UnitStatus.FAILED,
@@ -145,7 +148,7 @@ def rejection_reason(ua: UnitAssignment, cap: int, now: datetime) -> str | None:
     sa = ua.suite_assignment
     if sa.expired(now):
         return (
-            f"the subscription ended on {sa.term_end.date().isoformat()}, so no new "
+            f"the subscription ended on {sa.ends_on}, so no new "
             "attempts can start; assign the subscription again to renew it"
         )
     if ua.extra_attempts >= cap:
@@ -242,7 +245,7 @@ def mark_reassigned(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != len(ids):
+    if matched_rows(result) != len(ids):
         raise AssignmentError(
             "Some of these units changed while the request ran (another "
             "reassignment or attempt). Nothing was reassigned; check the quote again."
@@ -293,7 +296,7 @@ def unassign_unit(ua: UnitAssignment, actor_id: int | None) -> int:
             UnitAssignment.attempts_used == 0,
         )
     )
-    if result.rowcount != 1:
+    if matched_rows(result) != 1:
         raise AssignmentError(
             "The unit was started or unassigned meanwhile; nothing changed."
         )

@@ -65,7 +65,7 @@ class Selection:
             pairs.append(("inactive", "1"))
         return pairs
 
-    def learner_ids(self, org_id: int) -> Select[tuple[int]]:
+    def learner_ids(self, org_id: int) -> Select[Any]:
         """Select the ids of the organisation's learners in this selection."""
         if self.all_matching:
             query = rosters.learners_query(

@@ -13,7 +13,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Integer,
@@ -27,6 +27,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 
 from laurel.assignments.models import (
@@ -43,7 +44,7 @@ from laurel.extensions import db
 from laurel.identity.models import User
 from laurel.identity.services import ValidationError, utcnow
 from laurel.plugins.registry import get_suite, hooks
-from laurel.plugins.suites import Suite, Unit
+from laurel.plugins.suites import Subscription, Suite, Unit
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,11 @@ def charge(
         reason=reason,
     )
     return 0 if result is None else int(result["charged"])
+
+
+def matched_rows(result: Result[Any]) -> int:
+    """Return how many rows an UPDATE, a DELETE or a counted INSERT matched."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def billing_line(
@@ -324,7 +330,7 @@ class AssignPlan:
         self.skipped.append({"learner_id": learner_id, "name": name, "reason": reason})
 
 
-def learner_names(ids: Select[tuple[int]]) -> list[tuple[int, str]]:
+def learner_names(ids: Select[Any]) -> list[tuple[int, str]]:
     rows = db.session.execute(
         select(User.id, User.first_name, User.last_name)
         .where(User.id.in_(ids))
@@ -333,7 +339,7 @@ def learner_names(ids: Select[tuple[int]]) -> list[tuple[int, str]]:
     return [(row.id, f"{row.first_name} {row.last_name}") for row in rows]
 
 
-def assigned_unit_keys(suite_key: str, ids: Select[tuple[int]]) -> dict[int, set[str]]:
+def assigned_unit_keys(suite_key: str, ids: Select[Any]) -> dict[int, set[str]]:
     rows = db.session.execute(
         select(UnitAssignment.learner_id, UnitAssignment.unit_key).where(
             UnitAssignment.suite_key == suite_key, UnitAssignment.learner_id.in_(ids)
@@ -381,15 +387,17 @@ def plan_subscription(
 ) -> None:
     suite = plan.choice.suite
     if current is not None and current.is_subscription and not current.expired(now):
-        ends = current.term_end.date().isoformat() if current.term_end else "?"
-        plan.skip(learner_id, name, f"has a subscription to {suite.title} until {ends}")
+        plan.skip(
+            learner_id,
+            name,
+            f"has a subscription to {suite.title} until {current.ends_on}",
+        )
         return
     units = [unit for unit in plan.choice.units() if unit.key not in assigned]
     plan.learners.append(LearnerPlan(learner_id, name, current, True, units, 0))
-    credits = suite.pricing.subscription.credits
-    label = (
-        f"Subscription to {suite.title}, {suite.pricing.subscription.term_days} days"
-    )
+    subscription = subscription_of(suite)
+    credits = subscription.credits
+    label = f"Subscription to {suite.title}, {subscription.term_days} days"
     plan.entries.append((label, credits))
     if credits:
         plan.lines.append(
@@ -407,12 +415,11 @@ def plan_units(
 ) -> None:
     suite = plan.choice.suite
     if current is not None and current.is_subscription and current.expired(now):
-        ends = current.term_end.date().isoformat()
         plan.skip(
             learner_id,
             name,
-            f"the subscription ended on {ends}; assign the subscription again "
-            "to renew it",
+            f"the subscription ended on {current.ends_on}; assign the "
+            "subscription again to renew it",
         )
         return
     units = [unit for unit in plan.choice.units() if unit.key not in assigned]
@@ -508,8 +515,17 @@ def write_assignments(
     )
 
 
+def subscription_of(suite: Suite) -> Subscription:
+    """Return the suite's subscription; ``parse_choice`` has checked it exists."""
+    if suite.pricing.subscription is None:
+        raise AssignmentError(
+            f"{suite.title} has no subscription; choose individual units."
+        )
+    return suite.pricing.subscription
+
+
 def term_end(suite: Suite, now: datetime) -> datetime:
-    return now + timedelta(days=suite.pricing.subscription.term_days)
+    return now + timedelta(days=subscription_of(suite).term_days)
 
 
 def insert_suite_assignments(
@@ -622,7 +638,7 @@ def insert_unit_assignments(
     statement = insert(UnitAssignment.__table__).from_select(UNIT_INSERT_COLUMNS, rows)
     # SQLAlchemy keeps rowcount only for UPDATE and DELETE unless asked to.
     result = db.session.execute(statement.execution_options(preserve_rowcount=True))
-    if result.rowcount != expected:
+    if matched_rows(result) != expected:
         raise AssignmentError(
             "Some of these learners were given the same units by another request "
             "at the same moment. Nothing was assigned; check the quote again."

@@ -489,10 +489,12 @@ def start_attempt(unit_assignment_id: int) -> Response:
         flash(str(error), "error")
         return redirect(url_for("assignments.unit", unit_assignment_id=ua.id))
     except IntegrityError:
+        # A start in another tab won the race; show the attempt it opened.
         db.session.rollback()
-        attempt = attempts.open_attempt(ua)
-        if attempt is None:
+        opened = attempts.open_attempt(ua)
+        if opened is None:
             raise
+        attempt = opened
     return redirect(url_for("assignments.attempt", attempt_id=attempt.id))
 
 
@@ -556,7 +558,10 @@ def save_response(
     record: Attempt, error: str | None, status: int
 ) -> Response | tuple[Response, int]:
     if wants_json():
-        body = {"answered": len(record.answers), "total": len(record.question_ids)}
+        body: dict[str, Any] = {
+            "answered": len(record.answers),
+            "total": len(record.question_ids),
+        }
         if error:
             body["error"] = error
         return jsonify(body), status

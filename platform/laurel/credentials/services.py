@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from laurel import audit
 from laurel.assignments.models import SuiteAssignment, UnitAssignment, UnitStatus
+from laurel.assignments.services import matched_rows
 from laurel.credentials.models import Credential
 from laurel.extensions import db
 from laurel.identity.models import Organisation, User
@@ -133,8 +134,8 @@ def issue_if_earned(
 def build_credential(
     sa: SuiteAssignment, suite: Suite, scores: dict[str, int], now: datetime
 ) -> Credential:
-    learner = db.session.get(User, sa.learner_id)
-    org = db.session.get(Organisation, sa.org_id)
+    learner = db.session.get_one(User, sa.learner_id)
+    org = db.session.get_one(Organisation, sa.org_id)
     signer = db.session.get(User, sa.created_by_id) if sa.created_by_id else None
     areas = [
         {"key": area.key, "title": area.title, "score": scores[area.key]}
@@ -206,7 +207,7 @@ def revoke(
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(credential)
-    if result.rowcount != 1:
+    if matched_rows(result) != 1:
         return False
     audit.record(
         "credential.revoked",
