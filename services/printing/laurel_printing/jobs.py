@@ -32,9 +32,11 @@ PERMANENT_ERRORS = (
     storage.StorageError,
     services.RenderError,
 )
-# Timeout per job: a fixed start-up allowance plus a rate per credential or row.
-# The rates are about 20 times the costs measured by bench/printing_group.py
-# (see docs/benchmarks.md), so a busy or slower machine still finishes in time.
+# Timeout per job: a fixed allowance for start-up plus a rate per credential
+# or row. bench/printing_group.py measured the CPU cost of a group print per
+# credential on a 2-core machine (docs/benchmarks.md).
+# NOTE: the rate is about 2.5 times that cost, so a worker on a machine
+# loaded far beyond its cores can time out on large jobs.
 BASE_TIMEOUT_SECONDS = 120
 SECONDS_PER_CREDENTIAL = 0.2
 SECONDS_PER_LOGIN_ROW = 0.02
