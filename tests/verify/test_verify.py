@@ -60,6 +60,22 @@ def test_unknown_id_and_code_look_alike(client, credential) -> None:  # noqa: AN
     assert "Credential not found" in by_id.get_data(as_text=True)
 
 
+def test_pages_are_html(app, client, credential) -> None:  # noqa: ANN001
+    app.config["LAUREL_VERIFY_RATE_LIMIT"] = 4
+    responses = {
+        "by id": client.get(f"/verify/{credential.public_id}"),
+        "by code": client.get(f"/verify?code={credential.code}"),
+        "not found": client.get("/verify?code=LAU-2222-3333"),
+        "blank code": client.get("/verify?code=+"),
+        "form": client.get("/verify"),
+        "valid again": client.get(f"/verify/{credential.public_id}"),
+        "rate limited": client.get(f"/verify/{credential.public_id}"),
+    }
+    assert responses["rate limited"].status_code == 429
+    for name, response in responses.items():
+        assert response.mimetype == "text/html", name
+
+
 def test_row_id_is_not_public_id(client, credential) -> None:  # noqa: ANN001
     response = client.get(f"/verify/{credential.id}")
     assert response.status_code == 404

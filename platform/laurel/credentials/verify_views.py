@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, render_template, request
-from werkzeug.wrappers import Response
+# Flask's Response, not werkzeug's: its default type is text/html, which
+# browsers need to render these pages under X-Content-Type-Options: nosniff.
+from flask import Blueprint, Response, render_template, request
 
 from laurel.credentials import verify
 from laurel.credentials.models import Credential
