@@ -28,8 +28,9 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * available_cpus() + 1))
 worker_class = "gthread"
 threads = int(os.environ.get("LAUREL_THREADS", 4))
 
-# Seconds before a silent worker is killed and restarted. Large roster
-# imports run in a background thread, so no request should take this long.
+# Seconds before a worker process that stops sending heartbeats is killed
+# and restarted. With gthread workers this does not limit how long one
+# request may take.
 timeout = 60
 # Seconds a worker may finish its requests after SIGTERM before it is killed.
 graceful_timeout = 30

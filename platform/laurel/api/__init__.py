@@ -58,7 +58,7 @@ class LaurelApi(Api):
 
 
 class StrictParser(FlaskParser):
-    """webargs' parser, with unknown query parameters rejected like body fields.
+    """webargs' parser, rejecting unknown query parameters and files like body fields.
 
     A misspelt filter (``?inactive=1`` for ``include_inactive``) gets a 422
     naming it, instead of being ignored.
@@ -68,6 +68,7 @@ class StrictParser(FlaskParser):
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": None,
         "querystring": None,
+        "files": None,
     }
 
 
