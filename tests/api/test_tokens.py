@@ -134,3 +134,43 @@ def test_session_cookie_does_not_authenticate(
     assert client.get("/api/v1/learners").status_code == 401
     response = client.post("/api/v1/groups", json={"name": "By cookie"})
     assert response.status_code == 401
+
+
+def test_roles_required_checks_token_role(app_config, make_org, make_user) -> None:
+    """An endpoint limited to org admin tokens rejects instructor tokens with 403."""
+    from flask_smorest import Api
+
+    from laurel import create_app
+    from laurel.api import make_blueprint
+    from laurel.api.auth import roles_required
+    from laurel.api.services import create_token
+
+    blueprint = make_blueprint("admin_only_test", "/admin-only-test", "Test endpoint.")
+
+    @blueprint.route("")
+    @roles_required(Role.ORG_ADMIN)
+    def admin_only() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    app = create_app(app_config)
+    api: Api = app.extensions["laurel.api"]
+    api.register_blueprint(blueprint)
+    with app.app_context():
+        org = make_org()
+        admin = make_user(org, Role.ORG_ADMIN)
+        secrets = {
+            role: create_token(org.id, role.value, role, admin.id).secret
+            for role in (Role.INSTRUCTOR, Role.ORG_ADMIN)
+        }
+        db.session.commit()
+    client = app.test_client()
+    denied = client.get(
+        "/api/v1/admin-only-test", headers=bearer(secrets[Role.INSTRUCTOR])
+    )
+    assert denied.status_code == 403
+    assert denied.json["message"] == "This operation needs a token with role org_admin."
+    allowed = client.get(
+        "/api/v1/admin-only-test", headers=bearer(secrets[Role.ORG_ADMIN])
+    )
+    assert allowed.status_code == 200
+    assert allowed.json == {"ok": "yes"}

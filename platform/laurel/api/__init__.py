@@ -34,7 +34,7 @@ SPEC_OPTIONS = {
             "Laurel's JSON API. Every operation needs an API token, created by an "
             "organisation admin on the API tokens page and sent as "
             "'Authorization: Bearer <token>'. A token acts for one organisation "
-            "with one role; objects of other organisations answer 404."
+            "with one role; objects of other organisations get 404."
         )
     },
     "components": {
