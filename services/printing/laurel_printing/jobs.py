@@ -35,7 +35,7 @@ PERMANENT_ERRORS = (
 # Timeout per job: a fixed allowance for start-up plus a rate per credential
 # or row. bench/printing_group.py measured the CPU cost of a group print per
 # credential on a 2-core machine (docs/benchmarks.md).
-# NOTE: the rate is about 2.5 times that cost, so a worker on a machine
+# NOTE: the rate is about 2.3 times that cost, so a worker on a machine
 # loaded far beyond its cores can time out on large jobs.
 BASE_TIMEOUT_SECONDS = 120
 SECONDS_PER_CREDENTIAL = 0.2
