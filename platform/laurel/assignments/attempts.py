@@ -157,6 +157,9 @@ def questions_of(attempt: Attempt, suite: Suite) -> list[Question]:
     Raises AttemptError when a newer version of the suite dropped a question
     that this attempt drew.
     """
+    # NOTE: such an open attempt can be neither shown nor submitted, and only
+    # failed units are reassigned, so its unit stays in progress until the
+    # suite brings the question back or the row is fixed by hand.
     unit = suite.unit(attempt.unit_key)
     questions = [unit.question(qid) if unit else None for qid in attempt.question_ids]
     if any(question is None for question in questions):
@@ -250,6 +253,8 @@ def submit_attempt(
     """Score and close the attempt; return False when it was already submitted.
 
     ``answers`` (from the submitted form) are merged over the saved ones.
+    An attempt started before its subscription ended may still be submitted;
+    only new attempts are blocked.
     The closing UPDATE only matches while ``submitted_at IS NULL``, so of two
     submits at once exactly one scores. On PostgreSQL the second waits for
     the first to commit and then matches no row.
