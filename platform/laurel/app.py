@@ -118,6 +118,7 @@ def register_blueprints(app: Flask) -> None:
     from laurel.plugins import registry
     from laurel.plugins.views import bp as plugins_bp
     from laurel.printing.views import bp as printing_bp
+    from laurel.reports.views import bp as reports_bp
     from laurel.rosters.import_views import bp as rosters_import_bp
     from laurel.rosters.views import bp as rosters_bp
 
@@ -127,6 +128,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rosters_import_bp)
     app.register_blueprint(printing_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(reports_bp)
     api.init_app(app)
     for blueprint in registry.plugin_blueprints(app):
         app.register_blueprint(blueprint)
