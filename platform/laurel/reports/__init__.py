@@ -1,0 +1,1 @@
+"""Monitoring: the progress matrix, learner reports, the summary and exports."""
