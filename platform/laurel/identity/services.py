@@ -86,6 +86,27 @@ def check_new_email(email: str, exclude_user_id: int | None = None) -> str:
     return normalised
 
 
+def check_external_id(
+    org_id: int | None, external_id: str | None, exclude_user_id: int | None = None
+) -> str | None:
+    """Return the trimmed student id, unique within the organisation, or None."""
+    value = (external_id or "").strip() or None
+    if value is None:
+        return None
+    if len(value) > 64:
+        raise ValidationError("external_id", f"Student id {value[:20]!r}... is longer than 64 characters.")
+    query = select(User.id).where(User.org_id == org_id, User.external_id == value)
+    if exclude_user_id is not None:
+        query = query.where(User.id != exclude_user_id)
+    if db.session.scalar(query):
+        raise ValidationError(
+            "external_id",
+            f"Student id {value!r} belongs to another learner of this organisation; "
+            "check the id or leave it empty.",
+        )
+    return value
+
+
 def check_password(password: str) -> None:
     problem = passwords.password_problem(password, current_app.config["LAUREL_PASSWORD_MIN_LENGTH"])
     if problem:
@@ -117,6 +138,8 @@ def create_user(
         raise ValidationError("org", f"A {role.label} needs an organisation.")
     first, last = check_names(first_name, last_name)
     normalised = check_new_email(email)
+    org_id = org.id if org else None
+    external = check_external_id(org_id, external_id)
     generated = None
     if password is None or password == "":
         generated = password = passwords.generate_password()
@@ -126,8 +149,8 @@ def create_user(
         first_name=first,
         last_name=last,
         role=role,
-        org_id=org.id if org else None,
-        external_id=(external_id or "").strip() or None,
+        org_id=org_id,
+        external_id=external,
         password_hash=passwords.hash_password(password),
     )
     db.session.add(user)

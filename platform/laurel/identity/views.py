@@ -88,12 +88,13 @@ def change_password() -> str | Response:
             form.current_password.errors.append("The current password is incorrect.")
         else:
             try:
-                services.set_password(current_user, form.new_password.data, current_user.id)
+                user = current_user._get_current_object()
+                services.set_password(user, form.new_password.data, user.id)
             except services.ValidationError as error:
                 form.new_password.errors.append(error.message)
             else:
                 db.session.commit()
-                login_user(current_user)  # keep this session after the token change
+                login_user(user)  # keep this session after the token change
                 flash("Your password is changed.", "info")
                 return redirect(url_for("identity.dashboard"))
     return render_template("identity/change_password.html", form=form)

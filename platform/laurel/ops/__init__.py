@@ -14,9 +14,10 @@ __all__ = ["add_token_path", "init_app", "set_log_identity"]
 
 
 def init_app(app: Flask) -> None:
-    from laurel.ops import errors, headers, logs, request_context
+    from laurel.ops import errors, headers, logs, request_checks, request_context
     from laurel.ops.views import bp
 
+    request_checks.init_app(app)
     logs.configure_logging(app)
     request_context.init_app(app)
     headers.init_app(app)

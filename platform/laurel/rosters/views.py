@@ -143,7 +143,9 @@ def save_learner(user: User, form: LearnerForm) -> None:
 
     user.first_name, user.last_name = identity.check_names(form.first_name.data, form.last_name.data)
     user.email = identity.check_new_email(form.email.data, exclude_user_id=user.id)
-    user.external_id = (form.external_id.data or "").strip() or None
+    user.external_id = identity.check_external_id(
+        user.org_id, form.external_id.data, exclude_user_id=user.id
+    )
     wanted = set(form.groups.data or [])
     for group in services.active_groups(user.org_id):
         if group.id in wanted:
