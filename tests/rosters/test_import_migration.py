@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import flask_migrate
-from sqlalchemy import inspect
-
 from laurel import create_app
 from laurel.extensions import db
+from sqlalchemy import inspect
 
 
 def table_names() -> set[str]:
