@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -128,8 +129,11 @@ def save_login_sheet(outcome: importer.ImportOutcome, path: Path | None) -> None
             err=True,
         )
         return
-    path.write_text(login_sheet_csv(outcome.login_sheet), encoding="utf-8-sig")
-    path.chmod(0o600)
+    # Readable by the owner only from the start: the sheet contains passwords.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8-sig", newline="") as handle:
+        handle.write(login_sheet_csv(outcome.login_sheet))
 
 
 def report_file_error(
