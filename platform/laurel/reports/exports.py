@@ -20,10 +20,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 from urllib.parse import quote
 
-from flask import Response, request
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from werkzeug.wsgi import wrap_file
 
 from laurel.reports.learner_report import (
     LearnerReport,
@@ -65,8 +64,15 @@ def csv_chunks(header: Sequence[str], rows: Rows) -> Iterator[bytes]:
 
 
 def xlsx_cell(value: object) -> str:
-    # openpyxl rejects the control characters that XML 1.0 forbids.
-    return ILLEGAL_CHARACTERS_RE.sub("", guard_cell(value))
+    """Return a cell's text for XLSX: guarded, with line breaks as ``\n``.
+
+    XML parsers read a raw carriage return as a line feed, so writing one
+    as ``\n`` keeps the file's text the same as what spreadsheets show.
+    openpyxl rejects the control characters that XML 1.0 forbids, so those
+    are dropped.
+    """
+    text = guard_cell(value).replace("\r\n", "\n").replace("\r", "\n")
+    return ILLEGAL_CHARACTERS_RE.sub("", text)
 
 
 def write_xlsx(
@@ -89,13 +95,22 @@ def sheet_title(title: str) -> str:
 
 def content_disposition(filename: str) -> str:
     """Return an attachment header with an ASCII name and an RFC 5987 UTF-8 name."""
-    normalised = unicodedata.normalize("NFKD", filename)
-    ascii_name = normalised.encode("ascii", "ignore").decode("ascii")
-    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", ascii_name).strip("._") or "export"
+    stem, dot, extension = filename.rpartition(".")
+    if not dot:
+        stem, extension = filename, ""
+    ascii_name = ascii_part(stem) or "export"
+    if extension:
+        ascii_name += "." + (ascii_part(extension) or "bin")
     header = f'attachment; filename="{ascii_name}"'
     if ascii_name != filename:
         header += f"; filename*=UTF-8''{quote(filename, safe='')}"
     return header
+
+
+def ascii_part(text: str) -> str:
+    """Transliterate what NFKD can (é to e), then replace other runs with ``_``."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", plain).strip("_")
 
 
 def safe_filename(*parts: str) -> str:
@@ -120,7 +135,8 @@ def xlsx_response(
     """Build the workbook in a temporary file, then stream it from disk.
 
     ``TemporaryFile`` has no name on POSIX systems, so the file disappears
-    when the response closes it, even after an interrupted download.
+    once closed: at the end of the body, or when the server closes the
+    response after an interrupted download.
     """
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     try:
@@ -130,12 +146,20 @@ def xlsx_response(
     except BaseException:
         handle.close()
         raise
-    body = wrap_file(request.environ, handle, buffer_size=FILE_CHUNK_BYTES)
-    response = Response(body, mimetype=XLSX_MIMETYPE, direct_passthrough=True)
+    response = Response(file_chunks(handle), mimetype=XLSX_MIMETYPE)
+    response.call_on_close(handle.close)
     response.content_length = size
     response.headers["Content-Disposition"] = content_disposition(filename + ".xlsx")
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def file_chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    try:
+        while chunk := handle.read(FILE_CHUNK_BYTES):
+            yield chunk
+    finally:
+        handle.close()
 
 
 def export_response(
