@@ -359,3 +359,17 @@ def test_matrix_is_for_staff(client, login, org, make_user, suite) -> None:
     assert client.get("/reports/matrix").status_code == 403
     assert client.get("/reports/matrix/export.csv").status_code == 403
     assert client.get("/reports/summary").status_code == 403
+
+
+def test_matrix_defaults_to_assigned_suite(
+    app: Flask, client, login, instructor, suite, cohort
+) -> None:
+    unused = sample_declaration("alpha")
+    unused["title"] = "Alpha suite, never assigned"
+    install_suite(app, unused)
+    login(instructor)
+    body = client.get("/reports/matrix").get_data(as_text=True)
+    assert "Sample suite sample: units of each learner" in body
+    assert body.index(">Sample suite sample</option>") < body.index(
+        ">Alpha suite, never assigned</option>"
+    )

@@ -41,18 +41,27 @@ Executor = Session | Connection
 
 
 def available_suites(org_id: int) -> list[Suite]:
-    """Return the enabled suites and any other loaded suite the org has assigned."""
+    """Return the enabled suites and any other loaded suite the org has assigned.
+
+    Suites the organisation has assigned come first, so the default choice
+    (the first) is one in use; each part is in title order.
+    """
     suites = {suite.key: suite for suite in registry.enabled_suites()}
-    assigned = db.session.scalars(
-        select(SuiteAssignment.suite_key)
-        .where(SuiteAssignment.org_id == org_id)
-        .distinct()
+    assigned = set(
+        db.session.scalars(
+            select(SuiteAssignment.suite_key)
+            .where(SuiteAssignment.org_id == org_id)
+            .distinct()
+        )
     )
     for key in assigned:
         suite = registry.get_suite(key)
         if suite is not None:
             suites.setdefault(key, suite)
-    return sorted(suites.values(), key=lambda suite: (suite.title, suite.key))
+    return sorted(
+        suites.values(),
+        key=lambda suite: (suite.key not in assigned, suite.title, suite.key),
+    )
 
 
 # Rows and columns
