@@ -37,6 +37,7 @@ class Screenshots:
     def take(self, page: Any, name: str) -> Path:
         self.count += 1
         path = self.folder / f"{self.count:02d}-{name}.png"
+        page.wait_for_load_state()  # stylesheet and images too
         # The clip keeps the viewport's width when a wide table overflows it.
         height = page.evaluate("document.documentElement.scrollHeight")
         clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": height}

@@ -31,6 +31,7 @@ from pypdf import PdfReader
 from tests.conftest import free_port, postgres_reachable, postgres_server_url, require
 from tests.journey.answers import AnswerKey, Area, load_answer_key
 from tests.journey.pages import (
+    VIEWPORT,
     Screenshots,
     answer_questions,
     log_in,
@@ -492,6 +493,11 @@ def read_the_matrix(journey: Journey, page: Any) -> None:
     filters.get_by_label("Group").select_option(label=FIRST_CLASS)
     filters.get_by_role("button", name="Apply").click()
     expect(page.locator("p.count")).to_contain_text("20 learners")
+    # The 20 unit columns scroll inside their own box, not the whole page.
+    # The width counts only once the stylesheet has loaded.
+    page.wait_for_load_state()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= VIEWPORT["width"], f"the matrix page is {width}px wide"
     halfway = matrix_row(page, journey.learners[HALFWAY])
     expect(halfway).to_contain_text(f"{len(journey.key.areas) // 2} of 10")
     expect(halfway).to_contain_text("in progress")
