@@ -292,6 +292,10 @@ def import_the_roster(journey: Journey) -> None:
             "Imported: 37 created, 0 updated, 0 unchanged, "
             "3 rows with errors not imported."
         )
+        # Four valid rows have no password: Laurel generated those.
+        expect(page.locator("main")).to_contain_text(
+            "4 learners got a generated password."
+        )
         journey.shots.take(page, "import-result")
 
 
