@@ -396,6 +396,19 @@ def test_admin_records_purchase(app, login, org, platform_admin) -> None:
     assert entry.note == "INV-2025-17"
 
 
+def test_admin_forms_have_own_ids(app, login, org, platform_admin) -> None:
+    page = login(platform_admin).get(f"/admin/credits/{org.id}").get_data(as_text=True)
+    ids = re.findall(r'<(?:input|select|textarea)\b[^>]*\sid="([^"]+)"', page)
+    labelled = [name for name in ids if name != "csrf_token"]
+    assert len(labelled) == len(set(labelled)), labelled
+    assert '<label for="amount">Credits bought</label>' in page
+    assert (
+        '<label for="correction-amount">Credits to add (negative to take away)</label>'
+        in page
+    )
+    assert '<label for="correction-note">Note</label>' in page
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

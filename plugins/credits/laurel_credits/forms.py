@@ -44,8 +44,17 @@ class PurchaseForm(LedgerForm):
 
 
 class CorrectionForm(LedgerForm):
+    # Ids of their own, because the admin page shows this form beside the
+    # purchase form, and each label must point to its own form's field.
     amount = IntegerField(
-        "Credits to add (negative to take away)", validators=[InputRequired()]
+        "Credits to add (negative to take away)",
+        validators=[InputRequired()],
+        id="correction-amount",
+    )
+    note = StringField(
+        "Note",
+        validators=[DataRequired(), Length(max=NOTE_MAX_LENGTH)],
+        id="correction-note",
     )
 
     def validate_amount(self, field: IntegerField) -> None:
