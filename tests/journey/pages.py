@@ -6,13 +6,14 @@ import random
 import re
 import unicodedata
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pypdfium2
 from PIL import Image
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.journey.answers import AnswerKey
 
@@ -20,8 +21,8 @@ VIEWPORT = {"width": 1280, "height": 900}
 # Colours kept in a screenshot. The pages use few colours, and a palette PNG
 # of these pages is less than half the size of the browser's true-colour one.
 SCREENSHOT_COLOURS = 128
-# Pixels per PDF point when a printed page is pictured: an A4 page is
-# 595 points wide, so about 890 pixels.
+# Pixels per PDF point when a printed page is pictured: a landscape A4 page
+# of 842 by 595 points becomes about 1,260 by 890 pixels.
 PDF_SCALE = 1.5
 # Milliseconds Playwright waits for an element or a navigation.
 ACTION_TIMEOUT = 30_000
@@ -78,7 +79,9 @@ def person(browser: Any, failures: Path) -> Iterator[Any]:
     try:
         yield page
     except Exception:
-        save_failed_page(page, failures)
+        # A page that cannot be saved any more must not hide the step's error.
+        with suppress(PlaywrightError):
+            save_failed_page(page, failures)
         raise
     finally:
         context.close()

@@ -41,10 +41,6 @@ class Stack:
     gunicorn: subprocess.Popen
     worker: subprocess.Popen
 
-    def laurel(self, *args: str, stdin: str | None = None) -> str:
-        """Run a ``laurel`` command against the stack's database and return stdout."""
-        return run_laurel(self.environment, *args, stdin=stdin)
-
     def assert_running(self) -> None:
         for name, process in (("gunicorn", self.gunicorn), ("worker", self.worker)):
             assert process.poll() is None, (
@@ -89,6 +85,7 @@ def stack_environment(database_url: str, redis_url: str, root: Path) -> dict[str
 def run_laurel(
     environment: dict[str, str], *args: str, stdin: str | None = None
 ) -> str:
+    """Run a ``laurel`` command in ``environment`` and return its stdout."""
     result = subprocess.run(
         [str(BIN / "laurel"), *args],
         env=environment,
