@@ -34,6 +34,7 @@ import uuid
 from pathlib import Path
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+MEASUREMENTS = ("hashing", "import", "core-insert")
 FIRST_NAMES = ["Zoë", "Minjun", "محمد", "Siobhán", "Nguyễn Văn", "Ana", "Jan", "Amara"]
 LAST_NAMES = ["O'Brien-Walsh", "김", "Al-Sayed", "van der Berg", "Trần", "Okafor"]
 
@@ -322,6 +323,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[10_000])
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--measurements",
+        nargs="+",
+        choices=MEASUREMENTS,
+        default=list(MEASUREMENTS),
+        help="which measurements to run (default: all)",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -338,15 +346,18 @@ def main() -> None:
     )
     print(TABLE_HEADER)
     for rows in args.rows:
-        hashing = measure_in_child("hashing", rows, "none")
-        print(table_row("hashing only", "-", rows, hashing), flush=True)
+        if "hashing" in args.measurements:
+            hashing = measure_in_child("hashing", rows, "none")
+            print(table_row("hashing only", "-", rows, hashing), flush=True)
         for backend in args.backends:
-            result = measure_in_child("import", rows, backend)
-            print(table_row("import", backend, rows, result), flush=True)
-            goals = (rows * wall_hash / cores, rows * cpu_hash)
-            print(phase_note(backend, rows, result, goals), flush=True)
-            core = measure_in_child("core-insert", rows, backend)
-            print(table_row("Core bulk insert", backend, rows, core), flush=True)
+            if "import" in args.measurements:
+                result = measure_in_child("import", rows, backend)
+                print(table_row("import", backend, rows, result), flush=True)
+                goals = (rows * wall_hash / cores, rows * cpu_hash)
+                print(phase_note(backend, rows, result, goals), flush=True)
+            if "core-insert" in args.measurements:
+                core = measure_in_child("core-insert", rows, backend)
+                print(table_row("Core bulk insert", backend, rows, core), flush=True)
     print(f"load average at the end: {os.getloadavg()}")
 
 
