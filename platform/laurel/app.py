@@ -114,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from laurel.assignments.views import bp as assignments_bp
     from laurel.credentials.verify_views import bp as verify_bp
     from laurel.credentials.views import bp as credentials_bp
+    from laurel.identity.staff_views import bp as staff_bp
     from laurel.identity.views import bp as identity_bp
     from laurel.plugins import registry
     from laurel.plugins.views import bp as plugins_bp
@@ -122,7 +123,14 @@ def register_blueprints(app: Flask) -> None:
     from laurel.rosters.import_views import bp as rosters_import_bp
     from laurel.rosters.views import bp as rosters_bp
 
-    core = (identity_bp, rosters_bp, assignments_bp, credentials_bp, plugins_bp)
+    core = (
+        identity_bp,
+        staff_bp,
+        rosters_bp,
+        assignments_bp,
+        credentials_bp,
+        plugins_bp,
+    )
     for blueprint in core:
         app.register_blueprint(blueprint)
     app.register_blueprint(rosters_import_bp)

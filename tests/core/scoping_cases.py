@@ -23,6 +23,11 @@ ROUTES = {
     "identity.dashboard": Route(LISTING),
     "identity.change_password": Route(LISTING),
     "rosters.learners": Route(LISTING),
+    # Platform admins see every organisation by design; other roles get 403.
+    "staff.organisations": Route(LISTING),
+    # An empty form, so a platform admin's POST stores nothing in B.
+    "staff.organisation": Route(LISTING, kwargs=lambda b: {"org_id": b["org"].id}),
+    "staff.org_staff": Route(LISTING),
     "rosters.add_learner": Route(LISTING),
     "rosters.groups": Route(LISTING),
     "rosters.learner": Route(kwargs=lambda b: {"user_id": b["learner"].id}),
