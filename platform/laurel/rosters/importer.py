@@ -1,14 +1,14 @@
 """Roster import: plan what a class list does to an organisation, then apply it.
 
-``plan_import`` reads nothing but the database and gives every data row a
-status: create, update, unchanged or error. ``commit_import`` hashes the new
+``plan_import`` only reads the database, and gives every data row a status:
+create, update, unchanged or error. ``commit_import`` hashes the new
 accounts' passwords over several processes and writes the plan with a fixed
 number of statements per 1,000 rows. The caller commits the session.
 
-Modes: "add" creates new learners and leaves existing ones unchanged;
+Modes: "add" creates new learners and leaves existing ones unchanged.
 "update" also updates existing learners' names, student ids and groups. An
-import never changes an existing account's password and never removes a
-learner from a group.
+import does not change an existing account's password, does not remove a
+learner from a group and does not reactivate a deactivated learner.
 """
 
 from __future__ import annotations
