@@ -97,6 +97,13 @@ def test_blank_and_delimiter_only_rows_counted() -> None:
     assert [number for number, _cells in table.rows] == [2, 6]
 
 
+def test_trailing_delimiter_row_counted() -> None:
+    data = csv_bytes(HEADER, "A,B,a@b.org", ",,", "", "")
+    table = read_roster(data, "r.csv")
+    assert table.skipped_blank == 1
+    assert [number for number, _cells in table.rows] == [2]
+
+
 def test_crlf_and_cr_line_endings() -> None:
     for newline in ("\r\n", "\r"):
         data = newline.join([HEADER, "A,B,a@b.org", "C,D,c@d.org"]).encode()

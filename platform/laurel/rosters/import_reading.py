@@ -290,16 +290,17 @@ def collect_rows(
 ) -> RosterTable:
     """Split rows into the header and the data rows, counting blank rows.
 
-    The header is the first non-blank row. Blank rows after the last data row
-    are not counted, so trailing empty lines and formatted empty spreadsheet
-    rows do not show up as skipped.
+    The header is the first non-blank row. After the last data row, only CSV
+    rows made of delimiters (",,,") are counted: trailing empty lines and the
+    formatted empty rows a spreadsheet keeps are not rows anyone typed.
     """
     headers: list[str] | None = None
     data: list[tuple[int, list[str]]] = []
-    skipped = pending_blank = 0
+    skipped = pending_blank = pending_delimited = 0
     for number, cells in enumerate(rows, start=1):
         if is_blank(cells):
             pending_blank += 1
+            pending_delimited += len(cells) > 1
             if blank_run_limit is not None and pending_blank >= blank_run_limit:
                 break
             continue
@@ -310,9 +311,11 @@ def collect_rows(
             data.append((number, cells))
             skipped += pending_blank
             check_row_limit(len(data))
-        pending_blank = 0
+        pending_blank = pending_delimited = 0
     if headers is None:
         raise RosterFileError("The file has no rows; a header row is required.")
+    if data and file_format == "CSV":
+        skipped += pending_delimited
     table = RosterTable(headers, data, skipped, file_format)
     table.warnings.extend(overlong_row_warnings(len(headers), data))
     return table
