@@ -176,11 +176,15 @@ def import_roster(report: JourneyReport, cast: Cast, roster: Path) -> None:
     report.say(
         f"Instructor imported {roster.name}: {outcome.created} created, "
         f"{outcome.rejected} rows rejected, "
-        f"{plan.table.skipped_blank} blank rows skipped."
+        f"{plural(plan.table.skipped_blank, 'blank row')} skipped."
     )
     for row in importer.iter_sorted_rows(plan, ERROR):
         for problem in row.errors:
             report.say(f"  row {row.number}: {problem.column}: {problem.message}")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def write_import_report(path: Path, plan: importer.ImportPlan) -> None:
