@@ -92,7 +92,7 @@ PRINT_TIMEOUT = 300
 
 @dataclass(frozen=True)
 class Account:
-    """A staff account, created with ``laurel user create``."""
+    """A staff account with a password chosen by the test."""
 
     email: str
     first_name: str
@@ -243,7 +243,7 @@ def set_up_the_school(journey: Journey) -> None:
         expect(page.locator("#plugin-workplace_readiness")).to_contain_text("enabled")
         journey.shots.take(page, "plugins")
 
-        create_organisation(journey.stack.environment)
+        create_organisation(page)
 
         page.get_by_role("link", name="Credits", exact=True).click()
         page.get_by_role("link", name=ORG_NAME).click()
@@ -260,11 +260,21 @@ def set_up_the_school(journey: Journey) -> None:
         journey.shots.take(page, "credits-purchase")
 
 
-def create_organisation(environment: dict[str, str]) -> None:
-    """Create the organisation and its staff with the CLI, as no page does that."""
-    run_laurel(environment, "org", "create", ORG_SLUG, "--name", ORG_NAME)
-    create_account(environment, ORG_ADMIN, "--org", ORG_SLUG, "--role", "org_admin")
-    create_account(environment, INSTRUCTOR, "--org", ORG_SLUG, "--role", "instructor")
+def create_organisation(page: Any) -> None:
+    """Create the organisation and its first staff on the organisations pages."""
+    page.get_by_role("link", name="Organisations", exact=True).click()
+    page.get_by_label("Name", exact=True).fill(ORG_NAME)
+    page.get_by_label("Short name for URLs").fill(ORG_SLUG)
+    page.get_by_role("button", name="Create organisation").click()
+    expect(page.locator("main")).to_contain_text(f"Created {ORG_NAME}.")
+    for account, role in ((ORG_ADMIN, "org_admin"), (INSTRUCTOR, "instructor")):
+        page.get_by_label("First name").fill(account.first_name)
+        page.get_by_label("Last name").fill(account.last_name)
+        page.get_by_label("Email").fill(account.email)
+        page.get_by_label("Role").select_option(role)
+        page.get_by_label("Password").fill(account.password)
+        page.get_by_role("button", name="Add staff member").click()
+        expect(page.locator("main")).to_contain_text(account.email)
 
 
 # 2. The instructor imports the roster
