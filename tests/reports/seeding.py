@@ -4,8 +4,9 @@ The reports only read ``unit_assignments``, ``attempts`` and ``credentials``,
 so the seeders insert those rows as the assignment and credential services
 would leave them: ``attempts_used`` counts every attempt started, an open
 attempt has no ``submitted_at``, and a passed unit has ``passed_score``.
-``bulk_learners`` and ``bulk_progress`` use executemany inserts, so 10,000
-learners take seconds.
+``bulk_learners`` and ``bulk_progress`` use executemany inserts; give
+``bulk_progress`` a thousand learners or so at a time, since it builds its
+rows in memory.
 """
 
 from __future__ import annotations
@@ -131,14 +132,15 @@ def bulk_progress(
 ) -> None:
     """Insert suite assignments, unit rows and attempts for many learners; commits."""
     plans = list(plans)
-    assignment_ids = insert_suite_assignments(org_id, suite, [lid for lid, _ in plans])
+    learner_ids = [learner_id for learner_id, _ in plans]
+    assignment_ids = insert_suite_assignments(org_id, suite, learner_ids)
     unit_rows = [
         unit_row(org_id, suite, assignment_ids[learner_id], learner_id, key, seed)
         for learner_id, units in plans
         for key, seed in units.items()
     ]
     insert_batches(UnitAssignment, unit_rows)
-    unit_ids = unit_assignment_ids(org_id, suite.key)
+    unit_ids = unit_assignment_ids(org_id, suite.key, learner_ids)
     attempts = [
         attempt
         for learner_id, units in plans
@@ -176,18 +178,25 @@ def insert_suite_assignments(
     ]
     insert_batches(SuiteAssignment, rows)
     query = select(SuiteAssignment.learner_id, SuiteAssignment.id).where(
-        SuiteAssignment.org_id == org_id, SuiteAssignment.suite_key == suite.key
+        SuiteAssignment.org_id == org_id,
+        SuiteAssignment.suite_key == suite.key,
+        SuiteAssignment.learner_id.in_(learner_ids),
     )
     return {learner_id: row_id for learner_id, row_id in db.session.execute(query)}
 
 
-def unit_assignment_ids(org_id: int, suite_key: str) -> dict[tuple[int, str], int]:
+def unit_assignment_ids(
+    org_id: int, suite_key: str, learner_ids: list[int]
+) -> dict[tuple[int, str], int]:
     query = select(
         UnitAssignment.learner_id, UnitAssignment.unit_key, UnitAssignment.id
-    ).where(UnitAssignment.org_id == org_id, UnitAssignment.suite_key == suite_key)
-    return {
-        (learner, unit): row_id for learner, unit, row_id in db.session.execute(query)
-    }
+    ).where(
+        UnitAssignment.org_id == org_id,
+        UnitAssignment.suite_key == suite_key,
+        UnitAssignment.learner_id.in_(learner_ids),
+    )
+    rows = db.session.execute(query)
+    return {(learner, unit): row_id for learner, unit, row_id in rows}
 
 
 def unit_row(

@@ -21,6 +21,7 @@ from laurel.identity.models import User
 from laurel.plugins import registry
 from laurel.plugins.suites import Suite
 from laurel.reports.cells import NOT_ASSIGNED_CELL, Cell, UnitState, unit_cell
+from laurel.reports.stats import in_org_by_learner
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ def build_learner_report(learner: User) -> LearnerReport:
         select(SuiteAssignment)
         .where(
             SuiteAssignment.learner_id == learner.id,
-            SuiteAssignment.org_id == learner.org_id,
+            in_org_by_learner(SuiteAssignment, learner.org_id),
         )
         .order_by(SuiteAssignment.created_at, SuiteAssignment.id)
     ).all()
@@ -100,7 +101,7 @@ def build_learner_report(learner: User) -> LearnerReport:
         for credential in db.session.scalars(
             select(Credential).where(
                 Credential.learner_id == learner.id,
-                Credential.org_id == learner.org_id,
+                in_org_by_learner(Credential, learner.org_id),
             )
         )
     }
@@ -116,7 +117,7 @@ def units_by_assignment(learner: User) -> dict[int, list[UnitAssignment]]:
         select(UnitAssignment)
         .where(
             UnitAssignment.learner_id == learner.id,
-            UnitAssignment.org_id == learner.org_id,
+            in_org_by_learner(UnitAssignment, learner.org_id),
         )
         .options(
             selectinload(UnitAssignment.attempts),

@@ -216,7 +216,7 @@ def name_page_query(
         .offset(offset)
         .cte("page_learners")
     )
-    stats = figures.learner_stats(org_id, filters.suite, select(page.c.learner_id))
+    stats = figures.learner_stats(org_id, filters.suite, page=page)
     return (
         select(
             page,
@@ -318,9 +318,9 @@ def unit_states(
             ua.best_score,
             ua.passed_score,
         ).where(
-            ua.org_id == org_id,
-            ua.suite_key == suite_key,
             ua.learner_id.in_(list(learner_ids)),
+            figures.in_org_by_learner(ua, org_id),
+            ua.suite_key == suite_key,
         )
     )
     states: dict[int, dict[str, UnitState]] = defaultdict(dict)
