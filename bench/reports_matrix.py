@@ -3,11 +3,11 @@
 Usage:
     .venv/bin/python bench/reports_matrix.py --learners 10000 --backends sqlite postgresql
 
-For each backend, a freshly migrated database gets one organisation, one
-group of N learners with the Workplace Readiness suite, and every one of
-the suite's 20 units assigned to every learner (200,000 unit assignments
-for 10,000 learners), in states that vary by learner, with an attempt row
-per attempt used. All rows go in through executemany inserts
+For each backend, a freshly migrated database gets one organisation and
+one group of N learners with the Workplace Readiness suite. Every learner
+has all 20 units of the suite assigned (200,000 unit assignments for
+10,000 learners), in states that vary by learner, with an attempt row per
+attempt used. All rows go in through executemany inserts
 (``tests/reports/seeding.py``). On PostgreSQL the script runs ANALYZE after
 seeding, as autovacuum would soon after a bulk load; SQLite keeps its
 default of no statistics.

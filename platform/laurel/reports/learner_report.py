@@ -86,7 +86,7 @@ class LearnerReport:
 
 
 def build_learner_report(learner: User) -> LearnerReport:
-    """Read a learner's suites, units, attempts and credentials in five queries."""
+    """Read a learner's suites, units, attempts and credentials in four queries."""
     assignments = db.session.scalars(
         select(SuiteAssignment)
         .where(

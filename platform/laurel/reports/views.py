@@ -6,6 +6,7 @@ import logging
 
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from laurel import ui
@@ -47,6 +48,13 @@ def add_menu(state) -> None:  # noqa: ANN001 - Flask's BlueprintSetupState
 def bad_request(
     template: str, error: ValidationError, **context: object
 ) -> tuple[str, int]:
+    log.info(
+        "%s rejected %s for user %s: %s",
+        request.path,
+        error.field,
+        current_user.id,
+        error.message,
+    )
     return render_template(template, error=error.message, **context), 400
 
 
@@ -190,7 +198,7 @@ def summary() -> str | tuple[str, int]:
     )
 
 
-def rate_chart(figures: summaries.Summary) -> str:
+def rate_chart(figures: summaries.Summary) -> Markup:
     bars = [
         charts.Bar(
             rate.title,
@@ -209,7 +217,7 @@ def rate_chart(figures: summaries.Summary) -> str:
     )
 
 
-def distribution_chart(figures: summaries.Summary) -> str:
+def distribution_chart(figures: summaries.Summary) -> Markup:
     bars = [
         charts.Bar(f"{passed} areas passed", count, str(count), short=str(passed))
         for passed, count in enumerate(figures.distribution)
