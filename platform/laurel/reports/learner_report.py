@@ -19,7 +19,7 @@ from laurel.credentials.models import Credential
 from laurel.extensions import db
 from laurel.identity.models import User
 from laurel.plugins import registry
-from laurel.plugins.suites import Suite
+from laurel.plugins.suites import Suite, Unit
 from laurel.reports.cells import NOT_ASSIGNED_CELL, Cell, UnitState, unit_cell
 from laurel.reports.stats import in_org_by_learner
 
@@ -68,7 +68,7 @@ class SuiteReport:
         credential = self.credential
         if credential is not None:
             issued = credential.issued_at.strftime("%Y-%m-%d")
-            if credential.revoked:
+            if credential.revoked_at is not None:
                 revoked = credential.revoked_at.strftime("%Y-%m-%d")
                 return f"{credential.code}, issued {issued}, revoked {revoked}"
             return f"{credential.code}, issued {issued}"
@@ -87,21 +87,24 @@ class LearnerReport:
 
 def build_learner_report(learner: User) -> LearnerReport:
     """Read a learner's suites, units, attempts and credentials in four queries."""
+    org_id = learner.org_id
+    if org_id is None:
+        raise ValueError(f"user {learner.id} belongs to no organisation")
     assignments = db.session.scalars(
         select(SuiteAssignment)
         .where(
             SuiteAssignment.learner_id == learner.id,
-            in_org_by_learner(SuiteAssignment, learner.org_id),
+            in_org_by_learner(SuiteAssignment, org_id),
         )
         .order_by(SuiteAssignment.created_at, SuiteAssignment.id)
     ).all()
-    units = units_by_assignment(learner)
+    units = units_by_assignment(learner.id, org_id)
     credentials = {
         credential.suite_key: credential
         for credential in db.session.scalars(
             select(Credential).where(
                 Credential.learner_id == learner.id,
-                in_org_by_learner(Credential, learner.org_id),
+                in_org_by_learner(Credential, org_id),
             )
         )
     }
@@ -112,12 +115,14 @@ def build_learner_report(learner: User) -> LearnerReport:
     return LearnerReport(learner, suites)
 
 
-def units_by_assignment(learner: User) -> dict[int, list[UnitAssignment]]:
+def units_by_assignment(
+    learner_id: int, org_id: int
+) -> dict[int, list[UnitAssignment]]:
     rows = db.session.scalars(
         select(UnitAssignment)
         .where(
-            UnitAssignment.learner_id == learner.id,
-            in_org_by_learner(UnitAssignment, learner.org_id),
+            UnitAssignment.learner_id == learner_id,
+            in_org_by_learner(UnitAssignment, org_id),
         )
         .options(
             selectinload(UnitAssignment.attempts),
@@ -140,15 +145,14 @@ def suite_report(
         return SuiteReport(sa, None, lines, credential, [])
     by_key = {row.unit_key: row for row in rows}
     lines = [
-        suite_line(suite, unit.key, by_key.pop(unit.key, None)) for unit in suite.units
+        suite_line(suite, unit, by_key.pop(unit.key, None)) for unit in suite.units
     ]
     # Units that a later version of the suite dropped keep their history.
     lines.extend(stored_line(row) for row in by_key.values())
     return SuiteReport(sa, suite, lines, credential, missing_areas(suite, rows))
 
 
-def suite_line(suite: Suite, unit_key: str, row: UnitAssignment | None) -> UnitLine:
-    unit = suite.unit(unit_key)
+def suite_line(suite: Suite, unit: Unit, row: UnitAssignment | None) -> UnitLine:
     area = suite.area(unit.area)
     return UnitLine(
         key=unit.key,

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from laurel.assignments.models import SuiteAssignment, UnitAssignment
 from laurel.credentials.models import Credential
@@ -37,7 +37,7 @@ from laurel.rosters.models import Group, GroupMember
 
 EXPORT_CHUNK = 500  # learners read per round trip while exporting
 
-Executor = Session | Connection
+Executor = Session | Connection | scoped_session[Any]
 
 
 def available_suites(org_id: int) -> list[Suite]:
@@ -136,7 +136,7 @@ def columns_of(suite: Suite, view: str) -> list[Column]:
 # Queries
 
 
-def learners_query(org_id: int, filters: MatrixFilters) -> Select[Any]:
+def learners_query(org_id: int, filters: MatrixFilters) -> Select:
     """Select the scope's learners with their credential, filtered without figures."""
     suite = filters.suite
     credential_of_learner = and_(
@@ -144,7 +144,7 @@ def learners_query(org_id: int, filters: MatrixFilters) -> Select[Any]:
         Credential.suite_key == suite.key,
         Credential.org_id == org_id,
     )
-    query = (
+    query: Select = (
         select(
             User.id.label("learner_id"),
             User.first_name,
@@ -171,7 +171,7 @@ def needs_all_figures(filters: MatrixFilters) -> bool:
     return filters.sort != "name" or filters.one_area_away or filters.stuck
 
 
-def figures_query(org_id: int, filters: MatrixFilters) -> Select[Any]:
+def figures_query(org_id: int, filters: MatrixFilters) -> Select:
     """Select every filtered learner with figures, in the chosen order."""
     suite = filters.suite
     scope_ids = figures.scope_learner_ids(org_id, filters.scope)
@@ -206,7 +206,7 @@ def sort_order(sort: str, areas_passed: ColumnElement[int]) -> list[Any]:
 
 def name_page_query(
     org_id: int, filters: MatrixFilters, limit: int, offset: int
-) -> Select[Any]:
+) -> Select:
     """Select one page by name, computing figures for that page's learners only."""
     page = (
         learners_query(org_id, filters)
@@ -231,7 +231,7 @@ def name_page_query(
 
 def page_query(
     org_id: int, filters: MatrixFilters, limit: int, offset: int
-) -> Select[Any]:
+) -> Select:
     if not needs_all_figures(filters):
         return name_page_query(org_id, filters, limit, offset)
     query = figures_query(org_id, filters)
@@ -324,9 +324,16 @@ def unit_states(
         )
     )
     states: dict[int, dict[str, UnitState]] = defaultdict(dict)
-    for learner_id, *values in rows:
-        state = UnitState(*values)
-        states[learner_id][state.unit_key] = state
+    for row in rows:
+        states[row.learner_id][row.unit_key] = UnitState(
+            unit_key=row.unit_key,
+            area_key=row.area_key,
+            status=row.status,
+            attempts_used=row.attempts_used,
+            attempts_allowed=row.attempts_allowed,
+            best_score=row.best_score,
+            passed_score=row.passed_score,
+        )
     return states
 
 

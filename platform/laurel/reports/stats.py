@@ -57,7 +57,7 @@ def suite_units(ua: type[UnitAssignment], suite: Suite) -> list[ColumnElement[bo
 def area_stats(
     org_id: int,
     suite: Suite,
-    learner_ids: Select[tuple[int]] | None = None,
+    learner_ids: Select[Any] | None = None,
     page: FromClause | None = None,
 ) -> Subquery:
     """Select one row per learner and area: passed, failed-out and open units.
@@ -106,7 +106,7 @@ def area_passed(stats: Subquery, suite: Suite) -> ColumnElement[bool]:
 def learner_stats(
     org_id: int,
     suite: Suite,
-    learner_ids: Select[tuple[int]] | None = None,
+    learner_ids: Select[Any] | None = None,
     page: FromClause | None = None,
 ) -> Subquery:
     """Select one row per learner with areas passed, required areas passed, stuck areas.
@@ -164,5 +164,5 @@ def learner_conditions(org_id: int, scope: ReportScope) -> list[ColumnElement[bo
     return conditions
 
 
-def scope_learner_ids(org_id: int, scope: ReportScope) -> Select[tuple[int]]:
+def scope_learner_ids(org_id: int, scope: ReportScope) -> Select[Any]:
     return select(User.id).where(*learner_conditions(org_id, scope))
