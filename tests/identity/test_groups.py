@@ -15,7 +15,9 @@ def test_create_rename_archive(login, make_org, make_user) -> None:
     assert response.status_code == 302
     group = db.session.scalar(db.select(Group).where(Group.org_id == org.id))
     assert group.name == "Class 7B"
-    assert client.post(f"/groups/{group.id}", data={"name": "Class 7C"}).status_code == 302
+    assert (
+        client.post(f"/groups/{group.id}", data={"name": "Class 7C"}).status_code == 302
+    )
     assert group.name == "Class 7C"
     client.post(f"/groups/{group.id}/archive", data={"archive": "1"})
     assert group.archived
@@ -42,9 +44,14 @@ def test_members_and_counts(login, make_org, make_user) -> None:
     client = login(make_user(org, Role.INSTRUCTOR))
     group = rosters.create_group(org.id, "Class 7B", actor_id=None)
     other_group = rosters.create_group(org.id, "Chess club", actor_id=None)
-    ana, ben = make_user(org, Role.LEARNER, first_name="Ana"), make_user(org, Role.LEARNER, first_name="Ben")
+    ana, ben = (
+        make_user(org, Role.LEARNER, first_name="Ana"),
+        make_user(org, Role.LEARNER, first_name="Ben"),
+    )
     db.session.commit()
-    client.post(f"/groups/{group.id}/members", data={"user_id": [str(ana.id), str(ben.id)]})
+    client.post(
+        f"/groups/{group.id}/members", data={"user_id": [str(ana.id), str(ben.id)]}
+    )
     client.post(f"/groups/{other_group.id}/members", data={"user_id": [str(ana.id)]})
     counts = {g.name: n for g, n in rosters.groups_with_counts(org.id)}
     assert counts == {"Chess club": 1, "Class 7B": 2}

@@ -17,13 +17,20 @@ def staff_client(login, make_org, make_user):
     return org, instructor, login(instructor)
 
 
-def test_add_learner_with_generated_password(login, make_org, make_user, client) -> None:
+def test_add_learner_with_generated_password(
+    login, make_org, make_user, client
+) -> None:
     org, instructor, client = staff_client(login, make_org, make_user)
     group = rosters.create_group(org.id, "Year 10", actor_id=instructor.id)
     db.session.commit()
     response = client.post(
         "/learners/new",
-        data={"first_name": "Zoë", "last_name": "O'Brien-Walsh", "email": " Zoe@Example.ORG ", "groups": [str(group.id)]},
+        data={
+            "first_name": "Zoë",
+            "last_name": "O'Brien-Walsh",
+            "email": " Zoe@Example.ORG ",
+            "groups": [str(group.id)],
+        },
         follow_redirects=True,
     )
     body = response.get_data(as_text=True)
@@ -36,7 +43,9 @@ def test_add_learner_with_generated_password(login, make_org, make_user, client)
     assert "shown only now" in body
     assert "O&#39;Brien-Walsh" in body
     assert rosters.groups_of([learner.id]) == {learner.id: ["Year 10"]}
-    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == instructor.id)).all()
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.actor_id == instructor.id)
+    ).all()
     assert "user.created" in actions
 
 
@@ -44,17 +53,24 @@ def test_add_learner_rejects_taken_email(login, make_org, make_user) -> None:
     org, _instructor, client = staff_client(login, make_org, make_user)
     existing = make_user(make_org(), Role.LEARNER, email="taken@example.org")
     response = client.post(
-        "/learners/new", data={"first_name": "A", "last_name": "B", "email": "TAKEN@example.org"}
+        "/learners/new",
+        data={"first_name": "A", "last_name": "B", "email": "TAKEN@example.org"},
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "&#39;taken@example.org&#39; is already in use" in body
-    assert db.session.scalar(select(User.org_id).where(User.email == "taken@example.org")) == existing.org_id
+    assert (
+        db.session.scalar(select(User.org_id).where(User.email == "taken@example.org"))
+        == existing.org_id
+    )
 
 
 def test_add_learner_rejects_bad_email(login, make_org, make_user) -> None:
     _org, _instructor, client = staff_client(login, make_org, make_user)
-    response = client.post("/learners/new", data={"first_name": "A", "last_name": "B", "email": "not-an-email"})
+    response = client.post(
+        "/learners/new",
+        data={"first_name": "A", "last_name": "B", "email": "not-an-email"},
+    )
     assert "is not an email address" in response.get_data(as_text=True)
 
 
@@ -62,7 +78,9 @@ def test_learners_search_filter_and_pages(app, login, make_org, make_user) -> No
     org, instructor, client = staff_client(login, make_org, make_user)
     app.config["LAUREL_PAGE_SIZE"] = 5
     group = rosters.create_group(org.id, "Evening class", actor_id=None)
-    learners = [make_user(org, Role.LEARNER, last_name=f"Learner {n:02d}") for n in range(12)]
+    learners = [
+        make_user(org, Role.LEARNER, last_name=f"Learner {n:02d}") for n in range(12)
+    ]
     make_user(org, Role.LEARNER, first_name="Nguyễn", last_name="Văn An")
     rosters.add_members(group, [learners[0].id, learners[1].id], actor_id=None)
     db.session.commit()
@@ -98,7 +116,12 @@ def test_edit_learner(login, make_org, make_user) -> None:
     learner = make_user(org, Role.LEARNER)
     response = client.post(
         f"/learners/{learner.id}/edit",
-        data={"first_name": "محمد", "last_name": "Al-Amin", "email": "mohammed@example.org", "external_id": "S-77"},
+        data={
+            "first_name": "محمد",
+            "last_name": "Al-Amin",
+            "email": "mohammed@example.org",
+            "external_id": "S-77",
+        },
     )
     assert response.status_code == 302
     assert (learner.first_name, learner.last_name) == ("محمد", "Al-Amin")
@@ -106,7 +129,9 @@ def test_edit_learner(login, make_org, make_user) -> None:
     assert learner.external_id == "S-77"
 
 
-def test_deactivate_keeps_history_and_blocks_login(app, login, make_org, make_user) -> None:
+def test_deactivate_keeps_history_and_blocks_login(
+    app, login, make_org, make_user
+) -> None:
     org, _instructor, client = staff_client(login, make_org, make_user)
     learner = make_user(org, Role.LEARNER)
     assert client.post(f"/learners/{learner.id}/deactivate").status_code == 302
@@ -116,7 +141,12 @@ def test_deactivate_keeps_history_and_blocks_login(app, login, make_org, make_us
     assert learner.email not in client.get("/learners").get_data(as_text=True)
     assert learner.email in client.get("/learners?inactive=1").get_data(as_text=True)
     other = app.test_client()
-    assert other.post("/login", data={"email": learner.email, "password": TEST_PASSWORD}).status_code == 401
+    assert (
+        other.post(
+            "/login", data={"email": learner.email, "password": TEST_PASSWORD}
+        ).status_code
+        == 401
+    )
     client.post(f"/learners/{learner.id}/reactivate")
     assert learner.active is True
 
@@ -124,9 +154,16 @@ def test_deactivate_keeps_history_and_blocks_login(app, login, make_org, make_us
 def test_reset_password_generates_one(app, login, make_org, make_user) -> None:
     org, _instructor, client = staff_client(login, make_org, make_user)
     learner = make_user(org, Role.LEARNER)
-    body = client.post(f"/learners/{learner.id}/password", follow_redirects=True).get_data(as_text=True)
+    body = client.post(
+        f"/learners/{learner.id}/password", follow_redirects=True
+    ).get_data(as_text=True)
     marker = "The new password, shown only now: "
     assert marker in body
     password = body.split(marker, 1)[1].split("<", 1)[0].strip()
     other = app.test_client()
-    assert other.post("/login", data={"email": learner.email, "password": password}).status_code == 302
+    assert (
+        other.post(
+            "/login", data={"email": learner.email, "password": password}
+        ).status_code
+        == 302
+    )

@@ -17,15 +17,24 @@ def test_login_with_any_email_case(client, make_org, make_user) -> None:
     org = make_org()
     user = make_user(org, Role.INSTRUCTOR, email="Ana.Lopez@School.example")
     assert user.email == "ana.lopez@school.example"
-    response = client.post("/login", data={"email": "  ANA.LOPEZ@school.EXAMPLE ", "password": TEST_PASSWORD})
+    response = client.post(
+        "/login",
+        data={"email": "  ANA.LOPEZ@school.EXAMPLE ", "password": TEST_PASSWORD},
+    )
     assert response.status_code == 302
     assert client.get("/learners").status_code == 200
 
 
-def test_unknown_email_and_wrong_password_look_alike(client, make_org, make_user) -> None:
+def test_unknown_email_and_wrong_password_look_alike(
+    client, make_org, make_user
+) -> None:
     user = make_user(make_org(), Role.INSTRUCTOR)
-    wrong_password = client.post("/login", data={"email": user.email, "password": "nope nope"})
-    unknown_email = client.post("/login", data={"email": "nobody@x.example", "password": "nope nope"})
+    wrong_password = client.post(
+        "/login", data={"email": user.email, "password": "nope nope"}
+    )
+    unknown_email = client.post(
+        "/login", data={"email": "nobody@x.example", "password": "nope nope"}
+    )
     assert wrong_password.status_code == unknown_email.status_code == 401
     assert "Email or password is incorrect." in wrong_password.get_data(as_text=True)
     assert "Email or password is incorrect." in unknown_email.get_data(as_text=True)
@@ -47,23 +56,36 @@ def test_logout_ends_session(login, make_org, make_user) -> None:
     assert client.get("/learners").status_code == 302
 
 
-def test_failed_logins_rate_limited_per_account(client, app, make_org, make_user) -> None:
+def test_failed_logins_rate_limited_per_account(
+    client, app, make_org, make_user
+) -> None:
     app.config["LAUREL_LOGIN_FAILURE_LIMIT"] = 3
     user = make_user(make_org(), Role.INSTRUCTOR)
     for _ in range(3):
-        assert client.post("/login", data={"email": user.email, "password": "wrong pass"}).status_code == 401
-    blocked = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+        assert (
+            client.post(
+                "/login", data={"email": user.email, "password": "wrong pass"}
+            ).status_code
+            == 401
+        )
+    blocked = client.post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD}
+    )
     assert blocked.status_code == 429
     assert "Too many failed logins" in blocked.get_data(as_text=True)
 
 
-def test_failed_logins_rate_limited_per_address(client, app, make_org, make_user) -> None:
+def test_failed_logins_rate_limited_per_address(
+    client, app, make_org, make_user
+) -> None:
     app.config["LAUREL_LOGIN_FAILURE_LIMIT"] = 3
     org = make_org()
     users = [make_user(org, Role.LEARNER) for _ in range(4)]
     for user in users[:3]:
         client.post("/login", data={"email": user.email, "password": "wrong pass"})
-    blocked = client.post("/login", data={"email": users[3].email, "password": TEST_PASSWORD})
+    blocked = client.post(
+        "/login", data={"email": users[3].email, "password": TEST_PASSWORD}
+    )
     assert blocked.status_code == 429
     other_address = client.post(
         "/login",
@@ -87,13 +109,23 @@ def test_deactivated_user_cannot_log_in(client, make_org, make_user) -> None:
     user = make_user(make_org(), Role.LEARNER)
     deactivate_user(user, actor_id=None)
     db.session.commit()
-    assert client.post("/login", data={"email": user.email, "password": TEST_PASSWORD}).status_code == 401
+    assert (
+        client.post(
+            "/login", data={"email": user.email, "password": TEST_PASSWORD}
+        ).status_code
+        == 401
+    )
 
 
 def test_open_redirect_rejected(client, make_org, make_user) -> None:
     user = make_user(make_org(), Role.INSTRUCTOR)
     response = client.post(
-        "/login", data={"email": user.email, "password": TEST_PASSWORD, "next": "//evil.example/x"}
+        "/login",
+        data={
+            "email": user.email,
+            "password": TEST_PASSWORD,
+            "next": "//evil.example/x",
+        },
     )
     assert response.headers["Location"] == "/"
 
@@ -112,35 +144,56 @@ def test_change_own_password(login, client, make_org, make_user) -> None:
     login(user)
     response = client.post(
         "/account/password",
-        data={"current_password": TEST_PASSWORD, "new_password": "a new secret 42", "confirm": "a new secret 42"},
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "a new secret 42",
+            "confirm": "a new secret 42",
+        },
     )
     assert response.status_code == 302
     client.post("/logout")
-    assert client.post("/login", data={"email": user.email, "password": "a new secret 42"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": user.email, "password": "a new secret 42"}
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
     ("password", "message"),
     [("short", "at least 8 characters"), ("x" * 129, "at most 128 characters")],
 )
-def test_password_length_rules(login, client, make_org, make_user, password, message) -> None:
+def test_password_length_rules(
+    login, client, make_org, make_user, password, message
+) -> None:
     login(make_user(make_org(), Role.LEARNER))
     response = client.post(
         "/account/password",
-        data={"current_password": TEST_PASSWORD, "new_password": password, "confirm": password},
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": password,
+            "confirm": password,
+        },
     )
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
 
 
-def test_password_change_signs_out_other_sessions(app, login, make_org, make_user) -> None:
+def test_password_change_signs_out_other_sessions(
+    app, login, make_org, make_user
+) -> None:
     user = make_user(make_org(), Role.LEARNER)
     other = app.test_client()
     other.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
     client = login(user)
     client.post(
         "/account/password",
-        data={"current_password": TEST_PASSWORD, "new_password": "fresh secret 1", "confirm": "fresh secret 1"},
+        data={
+            "current_password": TEST_PASSWORD,
+            "new_password": "fresh secret 1",
+            "confirm": "fresh secret 1",
+        },
     )
     assert client.get("/account/password").status_code == 200
     assert other.get("/account/password").status_code == 302
@@ -149,9 +202,14 @@ def test_password_change_signs_out_other_sessions(app, login, make_org, make_use
 def test_forms_require_csrf_token(app, client, make_org, make_user) -> None:
     app.config["WTF_CSRF_ENABLED"] = True
     user = make_user(make_org(), Role.INSTRUCTOR)
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD})
+    response = client.post(
+        "/login", data={"email": user.email, "password": TEST_PASSWORD}
+    )
     assert response.status_code == 400
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/login", data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"email": user.email, "password": TEST_PASSWORD, "csrf_token": token},
+    )
     assert response.status_code == 302

@@ -22,5 +22,7 @@ def email_problem(value: str) -> str | None:
     if len(email) > 254:
         return "Email is longer than 254 characters."
     if not EMAIL_PATTERN.match(email):
-        return f"{value.strip()!r} is not an email address; use the form name@example.org."
+        return (
+            f"{value.strip()!r} is not an email address; use the form name@example.org."
+        )
     return None

@@ -37,7 +37,9 @@ class Organisation(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     # Paper size of printed credentials: "A4" or "Letter".
-    page_size: Mapped[str] = mapped_column(String(10), default="A4", server_default="A4")
+    page_size: Mapped[str] = mapped_column(
+        String(10), default="A4", server_default="A4"
+    )
     # Extra attempts per unit that an instructor may grant after the first.
     extra_attempt_cap: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -59,9 +61,12 @@ class User(db.Model):
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[Role] = mapped_column(
-        db.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [
-            member.value for member in e
-        ])
+        db.Enum(
+            Role,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [member.value for member in e],
+        )
     )
     external_id: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))

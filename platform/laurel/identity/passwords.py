@@ -8,9 +8,7 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
 # OWASP's minimum for argon2id: 19 MiB of memory, 2 iterations, 1 lane.
-HASHER = PasswordHasher(
-    time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID
-)
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, type=Type.ID)
 MAX_LENGTH = 128
 
 # Generated passwords avoid characters that are easy to misread on paper.

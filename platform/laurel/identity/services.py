@@ -16,7 +16,13 @@ from laurel import audit
 from laurel.extensions import db
 from laurel.identity import passwords
 from laurel.identity.emails import email_problem, normalise_email
-from laurel.identity.models import LoginFailure, Organisation, Role, User, new_session_token
+from laurel.identity.models import (
+    LoginFailure,
+    Organisation,
+    Role,
+    User,
+    new_session_token,
+)
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +43,9 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def create_organisation(slug: str, name: str, actor_id: int | None = None) -> Organisation:
+def create_organisation(
+    slug: str, name: str, actor_id: int | None = None
+) -> Organisation:
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise ValidationError(
@@ -48,17 +56,23 @@ def create_organisation(slug: str, name: str, actor_id: int | None = None) -> Or
     if not name.strip():
         raise ValidationError("name", "Organisation name is missing.")
     if db.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-        raise ValidationError("slug", f"An organisation with slug {slug!r} exists already.")
+        raise ValidationError(
+            "slug", f"An organisation with slug {slug!r} exists already."
+        )
     org = Organisation(slug=slug, name=name.strip())
     db.session.add(org)
     db.session.flush()
-    audit.record("organisation.created", "organisation", org.id, org_id=org.id, actor_id=actor_id)
+    audit.record(
+        "organisation.created", "organisation", org.id, org_id=org.id, actor_id=actor_id
+    )
     log.info("organisation %s created by user %s", slug, actor_id)
     return org
 
 
 def organisation_by_slug(slug: str) -> Organisation | None:
-    return db.session.scalar(select(Organisation).where(Organisation.slug == slug.strip().lower()))
+    return db.session.scalar(
+        select(Organisation).where(Organisation.slug == slug.strip().lower())
+    )
 
 
 def check_names(first_name: str, last_name: str) -> tuple[str, str]:
@@ -69,7 +83,9 @@ def check_names(first_name: str, last_name: str) -> tuple[str, str]:
         raise ValidationError("last_name", "Last name is missing.")
     for field, value in (("first_name", first), ("last_name", last)):
         if len(value) > 100:
-            raise ValidationError(field, f"{value[:20]!r}... is longer than 100 characters.")
+            raise ValidationError(
+                field, f"{value[:20]!r}... is longer than 100 characters."
+            )
     return first, last
 
 
@@ -82,7 +98,9 @@ def check_new_email(email: str, exclude_user_id: int | None = None) -> str:
     if exclude_user_id is not None:
         query = query.where(User.id != exclude_user_id)
     if db.session.scalar(query):
-        raise ValidationError("email", f"{normalised!r} is already in use by another account.")
+        raise ValidationError(
+            "email", f"{normalised!r} is already in use by another account."
+        )
     return normalised
 
 
@@ -94,7 +112,9 @@ def check_external_id(
     if value is None:
         return None
     if len(value) > 64:
-        raise ValidationError("external_id", f"Student id {value[:20]!r}... is longer than 64 characters.")
+        raise ValidationError(
+            "external_id", f"Student id {value[:20]!r}... is longer than 64 characters."
+        )
     query = select(User.id).where(User.org_id == org_id, User.external_id == value)
     if exclude_user_id is not None:
         query = query.where(User.id != exclude_user_id)
@@ -108,7 +128,9 @@ def check_external_id(
 
 
 def check_password(password: str) -> None:
-    problem = passwords.password_problem(password, current_app.config["LAUREL_PASSWORD_MIN_LENGTH"])
+    problem = passwords.password_problem(
+        password, current_app.config["LAUREL_PASSWORD_MIN_LENGTH"]
+    )
     if problem:
         raise ValidationError("password", problem)
 
@@ -156,7 +178,12 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(
-        "user.created", "user", user.id, org_id=user.org_id, actor_id=actor_id, role=role.value
+        "user.created",
+        "user",
+        user.id,
+        org_id=user.org_id,
+        actor_id=actor_id,
+        role=role.value,
     )
     log.info("user %s (%s) created by user %s", user.id, role.value, actor_id)
     return NewAccount(user, generated)
@@ -167,7 +194,9 @@ def set_password(user: User, password: str, actor_id: int | None) -> None:
     check_password(password)
     user.password_hash = passwords.hash_password(password)
     user.session_token = new_session_token()
-    audit.record("user.password_changed", "user", user.id, org_id=user.org_id, actor_id=actor_id)
+    audit.record(
+        "user.password_changed", "user", user.id, org_id=user.org_id, actor_id=actor_id
+    )
 
 
 def deactivate_user(user: User, actor_id: int | None) -> None:
@@ -175,13 +204,17 @@ def deactivate_user(user: User, actor_id: int | None) -> None:
     user.active = False
     user.deactivated_at = utcnow()
     user.session_token = new_session_token()
-    audit.record("user.deactivated", "user", user.id, org_id=user.org_id, actor_id=actor_id)
+    audit.record(
+        "user.deactivated", "user", user.id, org_id=user.org_id, actor_id=actor_id
+    )
 
 
 def reactivate_user(user: User, actor_id: int | None) -> None:
     user.active = True
     user.deactivated_at = None
-    audit.record("user.reactivated", "user", user.id, org_id=user.org_id, actor_id=actor_id)
+    audit.record(
+        "user.reactivated", "user", user.id, org_id=user.org_id, actor_id=actor_id
+    )
 
 
 # Logins

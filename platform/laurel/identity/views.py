@@ -25,7 +25,12 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
         return None
     return target
 
@@ -37,7 +42,9 @@ def login() -> str | Response:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr)
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr
+            )
         except services.LoginRateLimited as error:
             db.session.commit()
             flash(str(error), "error")
@@ -48,7 +55,9 @@ def login() -> str | Response:
             return render_template("identity/login.html", form=form), 401
         session.clear()  # a new session at login, so no earlier state carries over
         login_user(user)
-        audit.record("user.logged_in", "user", user.id, org_id=user.org_id, actor_id=user.id)
+        audit.record(
+            "user.logged_in", "user", user.id, org_id=user.org_id, actor_id=user.id
+        )
         db.session.commit()
         log.info("user %s logged in", user.id)
         return redirect(safe_next(form.next.data) or url_for("identity.dashboard"))
@@ -84,7 +93,9 @@ def dashboard() -> str | Response:
 def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not passwords.verify_password(current_user.password_hash, form.current_password.data):
+        if not passwords.verify_password(
+            current_user.password_hash, form.current_password.data
+        ):
             form.current_password.errors.append("The current password is incorrect.")
         else:
             try:
