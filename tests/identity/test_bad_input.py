@@ -1,4 +1,4 @@
-"""Input that PostgreSQL rejects gets a clear answer on every database."""
+"""Input that PostgreSQL rejects gets a clear error on every database."""
 
 from __future__ import annotations
 

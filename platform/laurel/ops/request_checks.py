@@ -1,8 +1,9 @@
 """Checks on request input that no view should have to repeat.
 
-PostgreSQL rejects what SQLite stores without complaint, so without these
-checks the same bad URL gives a page on one database and a server error on
-the other: an integer id beyond 32 bits, and a NUL character in a text value.
+PostgreSQL rejects two kinds of value that SQLite stores without complaint:
+an integer id beyond 32 bits and a NUL character in a text value. Without
+these checks the same bad URL gives a page on SQLite and a server error on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def init_app(app: Flask) -> None:
 
 
 def reject_nul_characters() -> None:
-    """Answer 400 for a query or form value that contains a NUL character."""
+    """Abort with 400 when a query or form value contains a NUL character."""
     for source in (request.args, request.form):
         for name, value in source.items(multi=True):
             if "\x00" in value or "\x00" in name:
