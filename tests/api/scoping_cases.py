@@ -39,6 +39,10 @@ def import_of_b(b: dict[str, Any]) -> dict[str, Any]:
     return {"token": b["roster_import"].token}
 
 
+def print_job_of_b(b: dict[str, Any]) -> dict[str, Any]:
+    return {"job_id": b["print_job"].job_id}
+
+
 def member_of_b(b: dict[str, Any]) -> dict[str, Any]:
     return {"group_id": b["group"].id, "learner_id": b["learner"].id}
 
@@ -70,4 +74,19 @@ ROUTES = {
         LISTING, kwargs=lambda b: {"public_id": b["credential"].public_id}
     ),
     "api_credits.balance": Route(LISTING),
+    "api_print_jobs.PrintJobs": Route(LISTING),
+    "api_print_jobs.print_job": Route(LISTING, kwargs=print_job_of_b),
+    "api_print_jobs.download": Route(
+        LISTING, kwargs=lambda b: {**print_job_of_b(b), "kind": "merged"}
+    ),
+    "api_progress.learner_progress": Route(LISTING, kwargs=learner_of_b),
+    "api_progress.progress_matrix": Route(LISTING),
+    "api_assignments.quote": Route(LISTING),
+    "api_assignments.Assignments": Route(LISTING),
+    "api_assignments.Batches": Route(LISTING),
+    "api_assignments.batch": Route(
+        LISTING, kwargs=lambda b: {"batch_id": b["batch"].id}
+    ),
+    "api_reassignments.quote": Route(LISTING),
+    "api_reassignments.Reassignments": Route(LISTING),
 }

@@ -21,7 +21,9 @@ from laurel.identity.models import Role
 from laurel.rosters import services as rosters
 from laurel.rosters.importer import UNUSABLE_EMAIL
 from tests.api.conftest import ApiClient
+from tests.assignments.scoping_cases import SUITE
 from tests.core.test_org_scoping import B_LEARNER_EMAIL, b_audit_count, build_org_b
+from tests.print_jobs.conftest import SUITE_KEY as PRINT_SUITE
 from tests.scoping import LISTING, OBJECT
 
 Objects = dict[str, Any]
@@ -77,6 +79,18 @@ def no_b_credential(data: dict[str, Any], a: Objects, b: Objects) -> str | None:
     text = str(data)
     if B_LEARNER_EMAIL in text or b["credential"].public_id in text:
         return "shows organisation B's credential"
+    return None
+
+
+def b_print_job(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"job_id": b["print_job"].job_id}
+
+
+def no_b_print_job(data: dict[str, Any], a: Objects, b: Objects) -> str | None:
+    """Pass when the list shows neither B's learner nor B's print job."""
+    text = str(data)
+    if B_LEARNER_EMAIL in text or b["print_job"].job_id in text:
+        return "shows organisation B's print job"
     return None
 
 
@@ -148,6 +162,53 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case(OBJECT, lambda a, b: {"public_id": b["credential"].public_id})
     ],
     ("api_credits.balance", "GET"): [Case(LISTING)],
+    ("api_print_jobs.PrintJobs", "GET"): [
+        Case(LISTING, check=no_b_print_job),
+        Case(LISTING, lambda a, b: {"status": "done"}, check=no_b_print_job),
+    ],
+    ("api_print_jobs.PrintJobs", "POST"): [
+        Case(
+            OBJECT,
+            json=lambda a, b: {"credential_ids": [b["print_credential"].public_id]},
+        ),
+        Case(
+            OBJECT,
+            json=lambda a, b: {"suite": PRINT_SUITE, "learner_ids": [b["learner"].id]},
+        ),
+        Case(
+            OBJECT,
+            json=lambda a, b: {
+                "suite": PRINT_SUITE,
+                "all_matching": {"group": b["group"].id},
+            },
+        ),
+    ],
+    ("api_print_jobs.print_job", "GET"): [Case(OBJECT, b_print_job)],
+    ("api_print_jobs.download", "GET"): [
+        Case(OBJECT, lambda a, b: {**b_print_job(a, b), "kind": "merged"})
+    ],
+    ("api_progress.learner_progress", "GET"): [
+        Case(OBJECT, b_learner),
+        Case(
+            LISTING,
+            lambda a, b: {"learner_id": a["learner"].id},
+            check=no_b_credential,
+        ),
+    ],
+    ("api_progress.progress_matrix", "GET"): [
+        Case(LISTING, check=no_b_credential),
+        Case(
+            LISTING,
+            lambda a, b: {"include_inactive": "true", "sort": "progress"},
+            check=no_b_credential,
+        ),
+        Case(
+            LISTING,
+            lambda a, b: {"view": "areas", "status": "passed", "per_page": 200},
+            check=no_b_credential,
+        ),
+        Case(OBJECT, lambda a, b: {"group": b["group"].id}),
+    ],
     ("api_groups.remove_member", "DELETE"): [
         Case(
             OBJECT,
@@ -163,6 +224,74 @@ CASES: dict[tuple[str, str], list[Case]] = {
         ),
     ],
 }
+
+
+A_TOKEN = "a-api-request-token-0123456789"
+
+
+def b_learner_ids(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"suite": SUITE, "learner_ids": [b["learner"].id]}
+
+
+def b_group_filter(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"suite": SUITE, "all_matching": {"group": b["group"].id}}
+
+
+def b_unit_ids(a: Objects, b: Objects) -> dict[str, Any]:
+    return {"suite": SUITE, "unit_assignment_ids": [b["unit_assignment"].id]}
+
+
+def confirmed(body: Callable[[Objects, Objects], dict[str, Any]]) -> Any:
+    return lambda a, b: {**body(a, b), "request_token": A_TOKEN}
+
+
+def no_b_learner_or_batch(data: dict[str, Any], a: Objects, b: Objects) -> str | None:
+    """Pass when a quote or a batch list names neither B's learner nor B's batch."""
+    text = str(data)
+    if "Hidden" in text or str(b["learner"].id) in str(data.get("learners", "")):
+        return "names organisation B's learner"
+    if any(item.get("id") == b["batch"].id for item in data.get("items", [])):
+        return "lists organisation B's batch"
+    return None
+
+
+CASES.update(
+    {
+        ("api_assignments.quote", "POST"): [
+            Case(OBJECT, json=b_learner_ids),
+            Case(OBJECT, json=b_group_filter),
+            Case(
+                LISTING,
+                json=lambda a, b: {"suite": SUITE, "all_matching": {}},
+                check=no_b_learner_or_batch,
+            ),
+        ],
+        ("api_assignments.Assignments", "POST"): [
+            Case(OBJECT, json=confirmed(b_learner_ids)),
+            Case(OBJECT, json=confirmed(b_group_filter)),
+        ],
+        ("api_assignments.Batches", "GET"): [
+            Case(LISTING, check=no_b_learner_or_batch),
+            Case(LISTING, lambda a, b: {"suite": SUITE}, check=no_b_learner_or_batch),
+        ],
+        ("api_assignments.batch", "GET"): [
+            Case(OBJECT, lambda a, b: {"batch_id": b["batch"].id})
+        ],
+        ("api_reassignments.quote", "POST"): [
+            Case(OBJECT, json=b_unit_ids),
+            Case(OBJECT, json=b_learner_ids),
+            Case(
+                LISTING,
+                json=lambda a, b: {"suite": SUITE, "all_matching": {}},
+                check=no_b_learner_or_batch,
+            ),
+        ],
+        ("api_reassignments.Reassignments", "POST"): [
+            Case(OBJECT, json=confirmed(b_unit_ids)),
+            Case(OBJECT, json=confirmed(b_learner_ids)),
+        ],
+    }
+)
 
 
 def api_operations(app: Flask) -> set[tuple[str, str]]:

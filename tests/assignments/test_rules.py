@@ -199,7 +199,7 @@ def test_fail_after_pass_keeps_area(app, school, suite) -> None:
     take(extra, correct=1)
     assert extra.status is UnitStatus.FAILED
     assert passed.status is UnitStatus.PASSED
-    assert area_scores(passed.suite_assignment_id) == {suite.areas[0].key: 80}
+    assert area_scores(suite, passed.suite_assignment_id) == {suite.areas[0].key: 80}
 
 
 def test_fail_without_pass_leaves_area(app, school, suite) -> None:
@@ -214,7 +214,7 @@ def test_fail_without_pass_leaves_area(app, school, suite) -> None:
     take(sb, correct=5)
     assert first.status is UnitStatus.FAILED
     assert sb.status is UnitStatus.FAILED
-    assert area_scores(first.suite_assignment_id) == {}
+    assert area_scores(suite, first.suite_assignment_id) == {}
 
 
 def test_expired_subscription_blocks_attempts(app, school, suite, login) -> None:

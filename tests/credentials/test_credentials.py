@@ -5,15 +5,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from laurel.assignments.models import AssignmentKind
+from laurel.assignments.models import (
+    AssignmentKind,
+    SuiteAssignment,
+    UnitAssignment,
+    UnitStatus,
+)
 from laurel.audit.models import AuditEvent
 from laurel.credentials import services
 from laurel.credentials.models import Credential
 from laurel.extensions import db
 from laurel.identity.models import Role
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.assignments.helpers import assign, count, take, unit_of
+from tests.reports.conftest import install_suite, sample_declaration
+from tests.reports.seeding import failed, passed, seed_progress
 
 CODE = re.compile(
     r"^LAU-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}-[ABCDEFGHJKMNPQRSTUVWXYZ23456789]{4}$"
@@ -270,3 +277,32 @@ def test_signer_is_assigning_user(app, make_school, suite, make_user) -> None:
     credential = services.credential_for(learner.id, suite.key)
     assert credential.signer_id == other.id
     assert credential.signer_name == other.full_name
+
+
+def test_area_pass_all_needs_every_unit_of_each_required_area(
+    app, make_org, make_user
+) -> None:  # noqa: ANN001
+    strict = install_suite(app, sample_declaration("strict", area_pass="all"))
+    org = make_org("strict-school")
+    learner = make_user(org, Role.LEARNER)
+    units = {
+        f"{area}_{kind}": passed(70)
+        for area in ("communication", "teamwork", "safety")
+        for kind in ("test", "lesson")
+    }
+    units["safety_lesson"] = failed(40)
+    seed_progress(org.id, learner.id, strict, units)
+    sa = db.session.scalar(
+        select(SuiteAssignment).where(SuiteAssignment.learner_id == learner.id)
+    )
+    assert sorted(services.area_scores(strict, sa.id)) == ["communication", "teamwork"]
+    assert services.issue_if_earned(sa, strict) is None
+
+    db.session.execute(
+        update(UnitAssignment)
+        .where(UnitAssignment.unit_key == "safety_lesson")
+        .values(status=UnitStatus.PASSED, passed_score=85)
+    )
+    credential = services.issue_if_earned(sa, strict)
+    assert credential is not None
+    assert {area["key"]: area["score"] for area in credential.areas}["safety"] == 85

@@ -16,7 +16,7 @@ from flask_smorest import Api, Blueprint
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
-from laurel.api.schemas import ErrorSchema
+from laurel.api.schemas import ErrorSchema, LaurelMarshmallowPlugin
 
 API_PREFIX = "/api/v1"
 RESOURCE_MODULES = (
@@ -25,6 +25,10 @@ RESOURCE_MODULES = (
     "laurel.api.roster_imports",
     "laurel.api.credentials",
     "laurel.api.credits",
+    "laurel.api.print_jobs",
+    "laurel.api.assignments",
+    "laurel.api.reassignments",
+    "laurel.api.progress",
 )
 EXTENSION_KEY = "laurel.api"
 
@@ -105,7 +109,7 @@ def init_app(app: Flask) -> None:
         OPENAPI_JSON_PATH="openapi.json",
         API_SPEC_OPTIONS=SPEC_OPTIONS,
     )
-    api = LaurelApi(app)
+    api = LaurelApi(app, spec_kwargs={"marshmallow_plugin": LaurelMarshmallowPlugin()})
     for module_name in RESOURCE_MODULES:
         blueprint = importlib.import_module(module_name).blp
         csrf.exempt(blueprint)

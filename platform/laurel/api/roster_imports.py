@@ -24,7 +24,7 @@ from werkzeug.wrappers import Response
 from laurel.api import make_blueprint
 from laurel.api.auth import api_actor_id, api_org_id
 from laurel.api.errors import reject
-from laurel.api.schemas import RequestSchema, UtcDateTime
+from laurel.api.schemas import JsonBoolean, RequestSchema, UtcDateTime
 from laurel.extensions import db
 from laurel.identity.services import utcnow
 from laurel.rosters import import_jobs, import_storage, importer
@@ -68,7 +68,7 @@ class UploadSchema(RequestSchema):
 
 class CommitSchema(RequestSchema):
     mode = fields.String(**MODE_FIELD)
-    valid_only = fields.Boolean(
+    valid_only = JsonBoolean(
         load_default=False,
         metadata={
             "description": "Import the rows without errors even when other rows "

@@ -11,8 +11,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
 from marshmallow.validate import Regexp
 from sqlalchemy import Select, func, select
 
@@ -86,9 +94,57 @@ def RowId(*, strict: bool = False, **kwargs: Any) -> fields.Integer:  # noqa: N8
     )
 
 
+class JsonBoolean(fields.Boolean):
+    """A boolean of a JSON body: only ``true`` and ``false``, not "yes" or 1."""
+
+    truthy = {True}
+    falsy = {False}
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class RequestSchema(Schema):
     class Meta:
         unknown = RAISE
+
+
+class OneOfSchema(RequestSchema):
+    """A request body that must give exactly one of the fields in ``ONE_OF``.
+
+    Say, a list of learner ids or a filter that selects learners. The rule is
+    checked here and written into the OpenAPI document as ``oneOf``, so
+    clients and generated tests know it too (see ``LaurelMarshmallowPlugin``).
+    """
+
+    ONE_OF: tuple[str, ...] = ()
+
+    @validates_schema
+    def check_one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        present = [name for name in self.ONE_OF if name in data]
+        if len(present) != 1:
+            names = ", ".join(self.ONE_OF)
+            found = f"got {', '.join(present)}" if present else "got none of them"
+            raise ValidationError(
+                f"Give exactly one of {names}; {found}.", field_name=self.ONE_OF[0]
+            )
+
+
+class LaurelMarshmallowPlugin(MarshmallowPlugin):
+    """apispec's marshmallow plugin, adding the ``oneOf`` rule of a OneOfSchema."""
+
+    def schema_helper(
+        self, name: str, _: Any, schema: Any = None, **kwargs: Any
+    ) -> dict[str, Any] | None:
+        json_schema = super().schema_helper(name, _, schema=schema, **kwargs)
+        one_of = getattr(schema, "ONE_OF", ())
+        if json_schema is not None and one_of:
+            json_schema["oneOf"] = [{"required": [field]} for field in one_of]
+        return json_schema
 
 
 class PageArgs(RequestSchema):

@@ -732,14 +732,28 @@ class SuiteProgress:
         return area.title if area else area_key
 
     @property
-    def passed_areas(self) -> set[str]:
-        return {ua.area_key for ua in self.units if ua.status is UnitStatus.PASSED}
+    def passed_areas(self) -> list[str]:
+        """Return the passed areas, in the suite's order, by the suite's rule.
+
+        An area passes with any passed unit, or with every unit for a suite
+        whose ``area_pass`` is "all". Without the suite's plugin the rule is
+        unknown, so there any passed unit counts, in the units' order.
+        """
+        passed = {ua.unit_key for ua in self.units if ua.status is UnitStatus.PASSED}
+        if self.suite is None:
+            keys = (ua.area_key for ua in self.units if ua.unit_key in passed)
+            return list(dict.fromkeys(keys))
+        return [
+            area.key
+            for area in self.suite.areas
+            if self.suite.area_passed(area.key, passed)
+        ]
 
     @property
     def missing_areas(self) -> list[str]:
         if self.suite is None:
             return []
-        passed = self.passed_areas
+        passed = set(self.passed_areas)
         return [key for key in self.suite.rules.required_areas if key not in passed]
 
 

@@ -13,7 +13,7 @@ import logging
 import secrets
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from laurel import audit
@@ -71,17 +71,33 @@ def unused_code() -> str:
             return code
 
 
-def area_scores(suite_assignment_id: int) -> dict[str, int]:
-    """Return each passed area's best passing score for one suite assignment."""
+def area_scores(suite: Suite, suite_assignment_id: int) -> dict[str, int]:
+    """Return the best passing score of each area passed, for one suite assignment.
+
+    An area is passed by the suite's rule: any of its units passed, or every
+    one of them for a suite whose ``area_pass`` is "all".
+    """
     rows = db.session.execute(
-        select(UnitAssignment.area_key, func.max(UnitAssignment.passed_score))
-        .where(
+        select(
+            UnitAssignment.unit_key,
+            UnitAssignment.area_key,
+            UnitAssignment.passed_score,
+        ).where(
             UnitAssignment.suite_assignment_id == suite_assignment_id,
             UnitAssignment.status == UnitStatus.PASSED,
         )
-        .group_by(UnitAssignment.area_key)
     )
-    return {area: int(score) for area, score in rows if score is not None}
+    passed_units: set[str] = set()
+    best: dict[str, int] = {}
+    for unit_key, area_key, score in rows:
+        passed_units.add(unit_key)
+        if score is not None:
+            best[area_key] = max(best.get(area_key, score), int(score))
+    return {
+        area: score
+        for area, score in best.items()
+        if suite.area_passed(area, passed_units)
+    }
 
 
 def earned(suite: Suite, scores: dict[str, int]) -> bool:
@@ -100,7 +116,7 @@ def issue_if_earned(
     """
     if credential_for(sa.learner_id, sa.suite_key) is not None:
         return None
-    scores = area_scores(sa.id)
+    scores = area_scores(suite, sa.id)
     if not earned(suite, scores):
         return None
     credential = build_credential(sa, suite, scores, now or utcnow())
