@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from flask import send_file, url_for
+from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select
@@ -46,7 +46,7 @@ from laurel.identity import services as identity
 from laurel.identity.models import Organisation
 from laurel.printing import login_sheets, services, tracking
 from laurel.printing.models import PrintJob, PrintKind, PrintStatus
-from laurel.printing.views import selection_title
+from laurel.printing.views import selection_title, send_output
 
 log = logging.getLogger(__name__)
 
@@ -584,16 +584,4 @@ def download(job_id: str, kind: str) -> Response:
         kind,
         api_actor_id(),
     )
-    response = send_file(
-        path,
-        mimetype=services.DOWNLOADS[kind].mimetype,
-        as_attachment=True,
-        download_name=services.download_name(job, kind),
-        max_age=0,
-    )
-    # Set in full, because send_file appends a second charset to
-    # "text/csv; charset=utf-8" (Werkzeug 3.1.9).
-    response.content_type = services.DOWNLOADS[kind].mimetype
-    if kind == "login_sheet":
-        response.headers["Cache-Control"] = "no-store"  # the file has passwords
-    return response
+    return send_output(job, path, kind)

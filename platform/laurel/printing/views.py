@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -112,6 +113,11 @@ def download(job_id: str, kind: str) -> Response:
         kind,
         current_user.id,
     )
+    return send_output(print_job, path, kind)
+
+
+def send_output(print_job: PrintJob, path: Path, kind: str) -> Response:
+    """Send a job's stored output as a download, for the page and the API."""
     response = send_file(
         path,
         mimetype=services.DOWNLOADS[kind].mimetype,
@@ -119,6 +125,9 @@ def download(job_id: str, kind: str) -> Response:
         download_name=services.download_name(print_job, kind),
         max_age=0,
     )
+    # Set in full: send_file appends a second charset to a text type that
+    # names one, as "text/csv; charset=utf-8" does.
+    response.content_type = services.DOWNLOADS[kind].mimetype
     if kind == "login_sheet":
         response.headers["Cache-Control"] = "no-store"  # the file has passwords
     return response
