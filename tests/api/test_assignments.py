@@ -80,7 +80,7 @@ def test_quote_prices_without_charging(school) -> None:  # noqa: ANN001
     assert count(SuiteAssignment) == 0
 
 
-def test_quote_of_units_lists_who_has_them_already(school) -> None:  # noqa: ANN001
+def test_units_quote_lists_skipped_learners(school) -> None:  # noqa: ANN001
     api, org = school["api"], school["org"]
     first, second = school["learners"][:2]
     assign(org.id, None, [first], kind=AssignmentKind.UNITS, unit_keys=(ASSESSMENT,))
@@ -127,7 +127,7 @@ def test_quote_for_every_learner_of_a_group(school) -> None:  # noqa: ANN001
 # Confirming
 
 
-def test_confirm_assigns_charges_once_and_replays(school) -> None:  # noqa: ANN001
+def test_confirm_charges_once_and_replays(school) -> None:  # noqa: ANN001
     api, org = school["api"], school["org"]
     learners = school["learners"][:2]
     response = subscribe(api, ids(learners), quoted_total=10)
@@ -145,7 +145,7 @@ def test_confirm_assigns_charges_once_and_replays(school) -> None:  # noqa: ANN0
     assert count(AssignmentBatch) == 1
 
 
-def test_confirm_refuses_a_changed_price(school) -> None:  # noqa: ANN001
+def test_confirm_rejects_changed_price(school) -> None:  # noqa: ANN001
     api, org = school["api"], school["org"]
     response = subscribe(api, ids(school["learners"]), quoted_total=10)
     assert response.status_code == 409
@@ -157,9 +157,7 @@ def test_confirm_refuses_a_changed_price(school) -> None:  # noqa: ANN001
     assert subscribe(api, ids(school["learners"]), quoted_total=15).status_code == 201
 
 
-def test_confirm_refuses_when_credits_are_short(
-    make_org, make_user, api_client
-) -> None:  # noqa: ANN001
+def test_confirm_rejects_short_balance(make_org, make_user, api_client) -> None:  # noqa: ANN001
     org = make_org("poor-school")
     learners = [make_user(org, Role.LEARNER) for _ in range(3)]
     grant(org.id, 12)
@@ -207,7 +205,7 @@ def test_confirm_units_charges_each_unit(school) -> None:  # noqa: ANN001
         ),
     ],
 )
-def test_bad_choices_are_refused_by_name(
+def test_bad_choices_name_the_field(
     school, body: dict[str, Any], status: int, field: str
 ) -> None:  # noqa: ANN001
     base = {"suite": SUITE_KEY, "learner_ids": ids(school["learners"][:1])}
@@ -221,7 +219,7 @@ def test_bad_choices_are_refused_by_name(
     assert count(SuiteAssignment) == 0
 
 
-def test_neither_way_of_choosing_learners_is_refused(school) -> None:  # noqa: ANN001
+def test_no_learner_choice_is_422(school) -> None:  # noqa: ANN001
     response = school["api"].post(
         "/api/v1/assignments/quote", json={"suite": SUITE_KEY}
     )
@@ -280,7 +278,7 @@ def test_another_organisations_group_is_not_found(school, make_org) -> None:  # 
     )
     assert response.status_code == 404
     assert response.json["message"] == (
-        f"group {group.id} was not found in this organisation."
+        f"all_matching.group: group {group.id} was not found in this organisation."
     )
 
 
@@ -359,7 +357,7 @@ def test_reassign_a_failed_unit(school) -> None:  # noqa: ANN001
     assert balance(org.id) == 18
 
 
-def test_reassign_every_failed_unit_of_chosen_learners(school) -> None:  # noqa: ANN001
+def test_reassign_by_learner_ids(school) -> None:  # noqa: ANN001
     ua = failed_unit(school)
     quote = school["api"].post(
         "/api/v1/reassignments/quote",
@@ -384,9 +382,7 @@ def test_reassign_rejects_a_unit_that_has_not_failed(school) -> None:  # noqa: A
     assert balance(org.id) == 19
 
 
-def test_reassign_refuses_units_of_other_suites_and_organisations(
-    school, make_org
-) -> None:  # noqa: ANN001
+def test_reassign_rejects_foreign_units(school, make_org) -> None:  # noqa: ANN001
     api = school["api"]
     ua = failed_unit(school)
     wrong_suite = api.post(
@@ -402,22 +398,20 @@ def test_reassign_refuses_units_of_other_suites_and_organisations(
     assert outsider.status_code == 404
 
 
-def test_reassign_refuses_a_token_used_to_assign(school) -> None:  # noqa: ANN001
+def test_reassign_rejects_assign_token(school) -> None:  # noqa: ANN001
     api = school["api"]
     ua = failed_unit(school)
     assert subscribe(api, ids(school["learners"][1:2])).status_code == 201
-    response = api.post(
-        "/api/v1/reassignments",
-        json={
-            "suite": SUITE_KEY,
-            "unit_assignment_ids": [ua.id],
-            "request_token": TOKEN,
-        },
-    )
+    response = reassign_with_token(api, ua)
     assert response.status_code == 409
     assert response.json["message"].startswith("request_token: This token was used")
     db.session.refresh(ua)
     assert ua.status is UnitStatus.FAILED
+
+
+def reassign_with_token(api: ApiClient, ua: Any) -> Any:
+    body = {"suite": SUITE_KEY, "unit_assignment_ids": [ua.id], "request_token": TOKEN}
+    return api.post("/api/v1/reassignments", json=body)
 
 
 def test_openapi_document_states_the_one_of_rule(client) -> None:  # noqa: ANN001
@@ -429,7 +423,7 @@ def test_openapi_document_states_the_one_of_rule(client) -> None:  # noqa: ANN00
     assert len(schemas["ReassignChoice"]["oneOf"]) == 3
 
 
-def test_another_organisations_token_is_refused(school, make_org, make_user) -> None:  # noqa: ANN001
+def test_foreign_token_is_409(school, make_org, make_user) -> None:  # noqa: ANN001
     other = make_org("token-owner")
     theirs = make_user(other, Role.LEARNER)
     grant(other.id, 5)
@@ -440,3 +434,87 @@ def test_another_organisations_token_is_refused(school, make_org, make_user) -> 
     assert "batch" not in response.json["message"]
     assert balance(school["org"].id) == 20
     assert count(SuiteAssignment, SuiteAssignment.org_id == school["org"].id) == 0
+
+
+def test_reassign_foreign_token_is_409(school, make_org, make_user) -> None:  # noqa: ANN001
+    other = make_org("token-owner")
+    theirs = make_user(other, Role.LEARNER)
+    grant(other.id, 5)
+    assign(other.id, None, [theirs], token=TOKEN)
+    ua = failed_unit(school)
+    response = reassign_with_token(school["api"], ua)
+    assert response.status_code == 409
+    assert "request_token" in response.json["message"]
+    db.session.refresh(ua)
+    assert ua.status is UnitStatus.FAILED
+
+
+def test_request_token_must_match_whole(school) -> None:  # noqa: ANN001
+    response = subscribe(
+        school["api"], ids(school["learners"][:1]), request_token=TOKEN + "\n"
+    )
+    assert response.status_code == 422
+    assert response.json["message"].startswith("request_token: Must be 16 to 64")
+    assert count(AssignmentBatch) == 0
+
+
+def test_reassign_rejects_deactivated_learners(school) -> None:  # noqa: ANN001
+    ua = failed_unit(school)
+    identity.deactivate_user(school["learners"][0], None)
+    db.session.commit()
+    response = school["api"].post(
+        "/api/v1/reassignments/quote",
+        json={"suite": SUITE_KEY, "unit_assignment_ids": [ua.id]},
+    )
+    assert response.status_code == 409
+    assert response.json["message"] == (
+        f"unit_assignment_ids: unit assignments {ua.id} belong to deactivated "
+        "learners; reactivate them or leave these units out."
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status", "message"),
+    [
+        (
+            '{"suite": "x", "learner_ids": [1]}',
+            {"Content-Type": "text/plain"},
+            415,
+            "The body is sent as 'text/plain'",
+        ),
+        (
+            "[" * 100_000 + "]" * 100_000,
+            {"Content-Type": "application/json"},
+            400,
+            "request body: Invalid JSON body.",
+        ),
+        (
+            '{"suite": "x", "learner_ids": [' + "9" * 5000 + "]}",
+            {"Content-Type": "application/json"},
+            400,
+            "request body: Invalid JSON body.",
+        ),
+    ],
+    ids=["text body", "deep nesting", "huge integer"],
+)
+def test_unusable_json_bodies(
+    school, body: str, headers: dict[str, str], status: int, message: str
+) -> None:  # noqa: ANN001
+    response = school["api"].post(
+        "/api/v1/assignments/quote", data=body, headers=headers
+    )
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.json["message"].startswith(message), response.json
+
+
+def test_token_replay_with_other_body(school) -> None:  # noqa: ANN001
+    api, org = school["api"], school["org"]
+    first, second = school["learners"][:2]
+    assert subscribe(api, [first.id]).status_code == 201
+    other = subscribe(api, [second.id])
+    assert other.status_code == 409
+    assert other.json["message"].startswith("request_token: This token was used")
+    # The same request again, with another quoted_total, is still a replay.
+    assert subscribe(api, [first.id], quoted_total=5).status_code == 200
+    assert count(SuiteAssignment, SuiteAssignment.org_id == org.id) == 1
+    assert balance(org.id) == 15

@@ -107,6 +107,12 @@ def test_nul_character_rejected(api) -> None:
     )
 
 
+def test_nul_in_a_query_is_refused_with_a_request_id(api) -> None:
+    response = api.get("/api/v1/learners?q=a%00b")
+    assert response.status_code == 400
+    assert response.json["request_id"] == response.headers["X-Request-ID"]
+
+
 def test_duplicates_conflict(api, org, make_org, make_user) -> None:
     make_user(make_org(), Role.LEARNER, email="taken@example.org")
     taken = api.post("/api/v1/learners", json=learner_body(email="TAKEN@example.org"))

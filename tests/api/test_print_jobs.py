@@ -571,7 +571,7 @@ def test_foreign_group_is_404(api, learners, make_org) -> None:  # noqa: ANN001
     )
     assert response.status_code == 404
     assert response.json["message"] == (
-        f"group {group.id} was not found in this organisation."
+        f"all_matching.group: group {group.id} was not found in this organisation."
     )
     assert job_count() == 0
 
@@ -589,9 +589,7 @@ def test_unissued_suite_is_404(api, learners, make_org, make_user) -> None:  # n
     assert job_count() == 0
 
 
-def test_the_suite_may_be_left_out_when_only_one_was_issued(
-    api, learners, wait_for_jobs
-) -> None:  # noqa: ANN001
+def test_print_suite_defaults_to_only_one(api, learners, wait_for_jobs) -> None:  # noqa: ANN001
     ada = learners[0]
     build_credential(ada)
     response = api.post(URL, json={"learner_ids": [ada.id]})
@@ -626,7 +624,7 @@ def test_nothing_printable_is_409(api, learners) -> None:  # noqa: ANN001
     )
     assert response.status_code == 409
     assert response.json["message"] == (
-        "learner_ids: Nothing to print: none of the 2 chosen learners has an "
+        "learner_ids: Nothing to print: of the 2 chosen learners, 2 have no "
         f"unrevoked credential of suite '{SUITE_KEY}'."
     )
     nobody = api.post(URL, json={"suite": SUITE_KEY, "all_matching": {"q": "zz"}})
@@ -634,6 +632,28 @@ def test_nothing_printable_is_409(api, learners) -> None:  # noqa: ANN001
     assert nobody.json["message"] == (
         "all_matching: Nothing to print: no learners match the selection."
     )
+    assert job_count() == 0
+
+
+def test_only_deactivated_learners_is_409(api, learners) -> None:  # noqa: ANN001
+    ada = learners[0]
+    build_credential(ada)
+    deactivate_user(ada, None)
+    db.session.commit()
+    response = api.post(URL, json={"suite": SUITE_KEY, "learner_ids": [ada.id]})
+    assert response.status_code == 409
+    assert response.json["message"] == (
+        "learner_ids: Nothing to print: of the 1 chosen learners, 1 are deactivated."
+    )
+
+
+def test_unissued_suite_with_ids_is_404(api, learners) -> None:  # noqa: ANN001
+    credential = build_credential(learners[0])
+    response = api.post(
+        URL, json={"suite": "no_such_suite", "credential_ids": [credential.public_id]}
+    )
+    assert response.status_code == 404
+    assert response.json["message"].startswith("suite: no credentials of suite")
     assert job_count() == 0
 
 

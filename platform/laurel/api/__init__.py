@@ -10,10 +10,12 @@ served at /api/v1/openapi.json and rendered by our own page at /api/v1/docs.
 from __future__ import annotations
 
 import importlib
+import json
+from typing import Any
 
-from flask import Flask
-from flask_smorest import Api, Blueprint
-from webargs.flaskparser import FlaskParser
+from flask import Flask, Request
+from flask_smorest import Api, Blueprint, abort
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.exceptions import HTTPException
 
 from laurel.api.schemas import ErrorSchema, LaurelMarshmallowPlugin
@@ -74,6 +76,27 @@ class StrictParser(FlaskParser):
         "querystring": None,
         "files": None,
     }
+
+    def _raw_load_json(self, req: Request) -> Any:
+        """Read a JSON body: 415 for a body of another type, 400 for bad JSON.
+
+        webargs would ignore a body sent as text/plain, and report its
+        fields as missing, and would let two errors of the JSON decoder
+        through as server errors: an integer over Python's 4,300 digits
+        (ValueError) and arrays nested past the recursion limit.
+        """
+        if not is_json_request(req) and req.get_data(cache=True):
+            abort(
+                415,
+                message=f"The body is sent as {req.mimetype or 'no type'!r}; send "
+                "it as JSON, with 'Content-Type: application/json'.",
+            )
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs' own handling, which treats an empty body as missing
+        except (ValueError, RecursionError) as error:
+            abort(400, exc=error, messages={"json": ["Invalid JSON body."]})
 
 
 class ApiBlueprint(Blueprint):

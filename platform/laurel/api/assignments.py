@@ -10,9 +10,13 @@ back with 200 instead of a second charge.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections import Counter
 from typing import Any, NoReturn
 
+import marshmallow
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import Schema, fields, validate
@@ -20,7 +24,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from laurel.api import make_blueprint
-from laurel.api.auth import api_actor_id, api_org_id, get_in_org_or_404
+from laurel.api.auth import (
+    api_actor_id,
+    api_org_id,
+    current_token,
+    get_in_org_or_404,
+)
 from laurel.api.errors import reject
 from laurel.api.schemas import (
     JsonBoolean,
@@ -38,6 +47,8 @@ from laurel.billing import BillingError, InsufficientCredits
 from laurel.extensions import db
 from laurel.identity.services import ValidationError, utcnow
 from laurel.plugins.registry import enabled_suites, get_suite
+
+log = logging.getLogger(__name__)
 
 blp = make_blueprint(
     "assignments",
@@ -59,14 +70,23 @@ def suite_field() -> Text:
     )
 
 
+def check_request_token(value: str) -> None:
+    # A whole match: "$" in a pattern would let a final line break through.
+    if not services.TOKEN_PATTERN.fullmatch(value):
+        raise marshmallow.ValidationError(
+            "Must be 16 to 64 letters, digits, '-' or '_'."
+        )
+
+
 def request_token_field() -> fields.String:
     return fields.String(
         required=True,
-        validate=validate.Regexp(services.TOKEN_PATTERN.pattern),
+        validate=check_request_token,
         metadata={
+            "pattern": f"^{services.TOKEN_PATTERN.pattern}$",
             "description": "16 to 64 letters, digits, '-' or '_', new for each "
             "request: the quote returns one. Sending the same token again returns "
-            "the first batch instead of charging twice."
+            "the first batch instead of charging twice.",
         },
     )
 
@@ -311,9 +331,22 @@ def batches_query(args: dict[str, Any]) -> Select[tuple[AssignmentBatch]]:
 # Confirming
 
 
-def replayed(batch: AssignmentBatch, action: str, suite_key: str) -> dict[str, Any]:
+def request_hash(action: str, args: dict[str, Any]) -> str:
+    """Hash what a confirm asks for: its body without the token and the price."""
+    asked = {
+        name: value
+        for name, value in args.items()
+        if name not in ("request_token", "quoted_total")
+    }
+    text = json.dumps([action, asked], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def replayed(
+    batch: AssignmentBatch, action: str, args: dict[str, Any]
+) -> dict[str, Any]:
     """Return the batch a repeated token names: 409 if it was another request."""
-    if batch.action != action or batch.suite_key != suite_key:
+    if batch.action != action or batch.request_hash != request_hash(action, args):
         reject(
             409,
             "request_token",
@@ -323,9 +356,10 @@ def replayed(batch: AssignmentBatch, action: str, suite_key: str) -> dict[str, A
     return batch_data(batch)
 
 
-def refuse(error: Exception) -> NoReturn:
-    """Roll back a failed confirm and answer 409 with what to do."""
+def confirm_failed(error: Exception) -> NoReturn:
+    """Roll back a failed confirm, log it and abort with 409 and what to do."""
     db.session.rollback()
+    log.info("confirm with API token %s failed: %s", current_token().id, error)
     if isinstance(error, services.QuoteChanged):
         reject(409, "quoted_total", str(error))
     if isinstance(error, InsufficientCredits):
@@ -371,12 +405,13 @@ class Assignments(MethodView):
                 selection,
                 args["request_token"],
                 args.get("quoted_total"),
+                request_hash=request_hash("assign", args),
             )
             db.session.commit()
         except services.AlreadyConfirmed as replay:
-            return replayed(replay.batch, "assign", choice.suite.key), 200
+            return replayed(replay.batch, "assign", args), 200
         except (services.AssignmentError, BillingError, IntegrityError) as error:
-            refuse(error)
+            confirm_failed(error)
         return batch_data(batch), 201
 
 

@@ -375,6 +375,7 @@ def chosen_by_ids(args: dict[str, Any]) -> tuple[list[Credential], str]:
     """Return the credentials named by id, in order, and the job's title."""
     credentials = credentials_or_error(args["credential_ids"])
     if "suite" in args:
+        chosen_suite(args)  # 404 for a suite the organisation never issued
         other = [c.public_id for c in credentials if c.suite_key != args["suite"]]
         if other:
             reject(
@@ -407,6 +408,23 @@ def chosen_selection(args: dict[str, Any]) -> tuple[Selection, list[int]]:
     return matching_selection(args["all_matching"]), []
 
 
+def nothing_to_print(
+    choice: services.CredentialChoice, deactivated: list[int], suite_key: str
+) -> str:
+    """Say why a learner selection leaves no credential to print."""
+    if not choice.skipped and not deactivated:
+        return "Nothing to print: no learners match the selection."
+    reasons = []
+    if choice.skipped:
+        reasons.append(
+            f"{len(choice.skipped)} have no unrevoked credential of suite {suite_key!r}"
+        )
+    if deactivated:
+        reasons.append(f"{len(deactivated)} are deactivated")
+    count = len(choice.skipped) + len(deactivated)
+    return f"Nothing to print: of the {count} chosen learners, {' and '.join(reasons)}."
+
+
 def chosen_by_learners(
     args: dict[str, Any],
 ) -> tuple[list[Credential], list[dict[str, Any]], str, str]:
@@ -424,16 +442,8 @@ def chosen_by_learners(
         org_id, suite_key, selection.learner_ids(org_id)
     )
     field = "learner_ids" if "learner_ids" in args else "all_matching"
-    skipped = len(choice.skipped) + len(deactivated)
     if not choice.included:
-        reject(
-            409,
-            field,
-            f"Nothing to print: none of the {skipped} chosen learners has an "
-            f"unrevoked credential of suite {suite_key!r}."
-            if skipped
-            else "Nothing to print: no learners match the selection.",
-        )
+        reject(409, field, nothing_to_print(choice, deactivated, suite_key))
     title = selection_title(org_id, selection, suite_title)
     return choice.included, skipped_data(choice, deactivated), title, field
 

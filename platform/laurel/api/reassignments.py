@@ -14,6 +14,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from laurel.api import make_blueprint
 from laurel.api.assignments import (
@@ -22,9 +23,10 @@ from laurel.api.assignments import (
     PriceSchema,
     SkippedSchema,
     batch_data,
+    confirm_failed,
     price_data,
-    refuse,
     replayed,
+    request_hash,
     suite_field,
 )
 from laurel.api.auth import api_actor_id, api_org_id
@@ -40,7 +42,7 @@ from laurel.assignments import reassignments, services
 from laurel.assignments.models import UnitAssignment
 from laurel.billing import BillingError
 from laurel.extensions import db
-from laurel.identity.models import Organisation
+from laurel.identity.models import Organisation, User
 from laurel.identity.services import utcnow
 from laurel.plugins.registry import get_suite
 from laurel.plugins.suites import Suite
@@ -122,6 +124,21 @@ def targets_of(suite: Suite, args: dict[str, Any]) -> list[UnitAssignment]:
             "unit_assignment_ids",
             f"unit assignments {id_list(missing)} were not found in this organisation.",
         )
+    inactive = list(
+        db.session.scalars(
+            select(UnitAssignment.id)
+            .join(User, User.id == UnitAssignment.learner_id)
+            .where(UnitAssignment.id.in_(wanted), User.active.is_(False))
+            .order_by(UnitAssignment.id)
+        )
+    )
+    if inactive:
+        reject(
+            409,
+            "unit_assignment_ids",
+            f"unit assignments {id_list(inactive)} belong to deactivated learners; "
+            "reactivate them or leave these units out.",
+        )
     other = [row_id for row_id in wanted if suite_of[row_id] != suite.key]
     if other:
         reject(
@@ -183,10 +200,11 @@ class Reassignments(MethodView):
                 targets,
                 args["request_token"],
                 args.get("quoted_total"),
+                request_hash=request_hash("reassign", args),
             )
             db.session.commit()
         except services.AlreadyConfirmed as replay:
-            return replayed(replay.batch, "reassign", suite.key), 200
-        except (services.AssignmentError, BillingError) as error:
-            refuse(error)
+            return replayed(replay.batch, "reassign", args), 200
+        except (services.AssignmentError, BillingError, IntegrityError) as error:
+            confirm_failed(error)
         return batch_data(batch), 201

@@ -16,7 +16,7 @@ from typing import Any
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from laurel.api.auth import api_org_id, get_in_org_or_404
+from laurel.api.auth import api_org_id
 from laurel.api.errors import reject
 from laurel.api.schemas import JsonBoolean, RequestSchema, RowId, Text
 from laurel.assignments.selection import SEARCH_MAX, Selection
@@ -109,12 +109,19 @@ def check_learner_ids(learner_ids: Sequence[int]) -> list[int]:
 def matching_selection(matching: dict[str, Any]) -> Selection:
     """Return the learners an ``all_matching`` filter selects; 404 for another
     organisation's group."""
-    if "group" in matching:
-        get_in_org_or_404(Group, matching["group"], "group")
+    group_id = matching.get("group")
+    if group_id is not None:
+        group = db.session.get(Group, group_id)
+        if group is None or group.org_id != api_org_id():
+            reject(
+                404,
+                "all_matching.group",
+                f"group {group_id} was not found in this organisation.",
+            )
     return Selection(
         all_matching=True,
         search=matching["q"],
-        group_id=matching.get("group"),
+        group_id=group_id,
         include_inactive=matching["include_inactive"],
     )
 

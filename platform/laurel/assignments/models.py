@@ -59,6 +59,9 @@ class AssignmentBatch(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     request_token: Mapped[str] = mapped_column(String(64), unique=True)
+    # SHA-256 of the request the token confirmed, when the caller gives one
+    # (the API does), so the token cannot be replayed for another request.
+    request_hash: Mapped[str | None] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(20))  # "assign" or "reassign"
     suite_key: Mapped[str] = mapped_column(String(64))
     kind: Mapped[AssignmentKind | None] = mapped_column(string_enum(AssignmentKind))

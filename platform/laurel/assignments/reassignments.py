@@ -167,6 +167,7 @@ def reassign(
     token: str,
     quoted_total: int | None,
     now: datetime | None = None,
+    request_hash: str | None = None,
 ) -> AssignmentBatch:
     """Give each failed target one more attempt and charge for it once.
 
@@ -174,7 +175,7 @@ def reassign(
     meanwhile, and the same errors as ``assign`` otherwise.
     """
     now = now or utcnow()
-    batch = claim_batch(org.id, token, "reassign", suite.key, actor_id)
+    batch = claim_batch(org.id, token, "reassign", suite.key, actor_id, request_hash)
     plan = plan_reassignment(org, suite, targets, now)
     if not plan.items:
         reasons = "; ".join(

@@ -48,7 +48,7 @@ from laurel.plugins.suites import Subscription, Suite, Unit
 
 log = logging.getLogger(__name__)
 
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 class AssignmentError(Exception):
@@ -81,7 +81,7 @@ def new_request_token() -> str:
 
 
 def check_request_token(token: str | None) -> str:
-    if not token or not TOKEN_PATTERN.match(token):
+    if not token or not TOKEN_PATTERN.fullmatch(token):
         raise ValidationError(
             "request_token",
             "The form's request token is missing or invalid. Reload the quote "
@@ -181,7 +181,12 @@ def billing_line(
 
 
 def claim_batch(
-    org_id: int, token: str, action: str, suite_key: str, actor_id: int | None
+    org_id: int,
+    token: str,
+    action: str,
+    suite_key: str,
+    actor_id: int | None,
+    request_hash: str | None = None,
 ) -> AssignmentBatch:
     """Insert the batch row for ``token``, or raise AlreadyConfirmed.
 
@@ -201,6 +206,7 @@ def claim_batch(
         created_by_id=actor_id,
         unit_keys=[],
         skipped=[],
+        request_hash=request_hash,
     )
     db.session.add(batch)
     try:
@@ -444,6 +450,7 @@ def assign(
     token: str,
     quoted_total: int | None,
     now: datetime | None = None,
+    request_hash: str | None = None,
 ) -> AssignmentBatch:
     """Assign ``choice`` to the selection, all or nothing, and charge once.
 
@@ -453,7 +460,9 @@ def assign(
     The caller rolls back on any of them.
     """
     now = now or utcnow()
-    batch = claim_batch(org_id, token, "assign", choice.suite.key, actor_id)
+    batch = claim_batch(
+        org_id, token, "assign", choice.suite.key, actor_id, request_hash
+    )
     plan = plan_assignment(org_id, choice, selection, now)
     if not plan.learners and not plan.skipped:
         raise AssignmentError("None of the selected learners can be assigned.")

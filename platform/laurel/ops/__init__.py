@@ -17,9 +17,10 @@ def init_app(app: Flask) -> None:
     from laurel.ops import errors, headers, logs, request_checks, request_context
     from laurel.ops.views import bp
 
-    request_checks.init_app(app)
     logs.configure_logging(app)
+    # The request id first, so a request that the checks refuse has one too.
     request_context.init_app(app)
+    request_checks.init_app(app)
     headers.init_app(app)
     errors.init_app(app)
     app.register_blueprint(bp)
