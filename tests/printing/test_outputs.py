@@ -116,6 +116,15 @@ def test_manifest_without_zip_points_at_pages(
     ]
 
 
+def test_manifest_alone_names_no_file(storage_root, make_credentials_payload) -> None:
+    payload = make_credentials_payload(2, outputs=["manifest"])
+    render_credentials(payload, storage_root=storage_root)
+    rows = list(
+        csv.reader(io.StringIO((storage_root / FOLDER / "manifest.csv").read_text()))
+    )
+    assert [row[3] for row in rows[1:]] == ["", ""]
+
+
 def test_storage_root_from_environment(
     storage_root, make_credentials_payload, monkeypatch
 ) -> None:

@@ -300,17 +300,22 @@ def _csv_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def manifest_csv(credentials: list[dict], with_zip: bool) -> bytes:
-    """Return the manifest: name, email, code and the credential's file."""
+def manifest_csv(credentials: list[dict], outputs: list[str]) -> bytes:
+    """Return the manifest: name, email, code and the credential's file.
+
+    The file is the credential's PDF in the ZIP, else its page of the
+    merged PDF, else empty when the job makes neither.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(MANIFEST_COLUMNS)
     for number, credential in enumerate(credentials, start=1):
-        file_name = (
-            credential_file_name(credential)
-            if with_zip
-            else f"{MERGED_NAME}#page={number}"
-        )
+        if "zip" in outputs:
+            file_name = credential_file_name(credential)
+        elif "merged" in outputs:
+            file_name = f"{MERGED_NAME}#page={number}"
+        else:
+            file_name = ""
         row = (
             credential["learner_name"],
             credential["learner_email"],
@@ -355,9 +360,7 @@ def _write_output(
         write_zip(path, merged, credentials)
     else:
         path = folder / MANIFEST_NAME
-        storage.write_bytes(
-            path, manifest_csv(credentials, "zip" in payload["outputs"])
-        )
+        storage.write_bytes(path, manifest_csv(credentials, payload["outputs"]))
         pages = 0
     return storage.describe_file(root, path, kind, pages)
 
