@@ -518,3 +518,14 @@ def test_token_replay_with_other_body(school) -> None:  # noqa: ANN001
     assert subscribe(api, [first.id], quoted_total=5).status_code == 200
     assert count(SuiteAssignment, SuiteAssignment.org_id == org.id) == 1
     assert balance(org.id) == 15
+
+
+def test_retry_after_a_change_replays(school) -> None:  # noqa: ANN001
+    api, learner = school["api"], school["learners"][0]
+    first = subscribe(api, [learner.id])
+    assert first.status_code == 201
+    identity.deactivate_user(learner, None)
+    db.session.commit()
+    retry = subscribe(api, [learner.id])
+    assert retry.status_code == 200, retry.json
+    assert retry.json["id"] == first.json["id"]

@@ -342,6 +342,24 @@ def request_hash(action: str, args: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def earlier_batch(token: str) -> AssignmentBatch | None:
+    """Return the batch a token already confirmed; 409 if another org's.
+
+    Looked up before the request is checked again, so a retry gets its
+    first batch even when a learner or the suite has changed since.
+    """
+    batch = db.session.scalar(
+        select(AssignmentBatch).where(AssignmentBatch.request_token == token)
+    )
+    if batch is not None and batch.org_id != api_org_id():
+        reject(
+            409,
+            "request_token",
+            "This token is already used; send a new token for a new request.",
+        )
+    return batch
+
+
 def replayed(
     batch: AssignmentBatch, action: str, args: dict[str, Any]
 ) -> dict[str, Any]:
@@ -395,6 +413,9 @@ class Assignments(MethodView):
     @blp.alt_response(200, schema=BatchSchema, description="The token's first batch.")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Assign and charge, all or nothing; 409 when it cannot be done as quoted."""
+        earlier = earlier_batch(args["request_token"])
+        if earlier is not None:
+            return replayed(earlier, "assign", args), 200
         choice = read_choice(args)
         selection = selection_of(args)
         try:

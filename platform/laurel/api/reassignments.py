@@ -24,6 +24,7 @@ from laurel.api.assignments import (
     SkippedSchema,
     batch_data,
     confirm_failed,
+    earlier_batch,
     price_data,
     replayed,
     request_hash,
@@ -189,6 +190,9 @@ class Reassignments(MethodView):
     @blp.alt_response(200, schema=BatchSchema, description="The token's first batch.")
     def post(self, args: dict[str, Any]) -> tuple[dict[str, Any], int]:
         """Reassign and charge once; 409 when nothing can be reassigned as quoted."""
+        earlier = earlier_batch(args["request_token"])
+        if earlier is not None:
+            return replayed(earlier, "reassign", args), 200
         suite = suite_or_404(args["suite"])
         targets = targets_of(suite, args)
         org = db.session.get(Organisation, api_org_id())
