@@ -164,7 +164,8 @@ def test_confirm_rejects_short_balance(make_org, make_user, api_client) -> None:
     response = subscribe(api_client(org), ids(learners))
     assert response.status_code == 409
     message = response.json["message"]
-    assert "needs 15" in message and "balance is 12" in message, message
+    assert "needs 15" in message, message
+    assert "balance is 12" in message, message
     assert balance(org.id) == 12
     assert count(SuiteAssignment) == 0
 
@@ -229,7 +230,7 @@ def test_no_learner_choice_is_422(school) -> None:  # noqa: ANN001
     )
 
 
-def test_a_suite_without_subscription_refuses_one(school) -> None:  # noqa: ANN001
+def test_quote_subscription_of_unit_suite_is_409(school) -> None:  # noqa: ANN001
     response = school["api"].post(
         "/api/v1/assignments/quote",
         json={
@@ -242,7 +243,7 @@ def test_a_suite_without_subscription_refuses_one(school) -> None:  # noqa: ANN0
     assert response.json["message"].startswith("kind: ")
 
 
-def test_a_disabled_suite_cannot_be_assigned(school) -> None:  # noqa: ANN001
+def test_confirm_disabled_suite_is_409(school) -> None:  # noqa: ANN001
     plugins.set_enabled("workplace_readiness", False, actor_id=None)
     db.session.commit()
     response = subscribe(school["api"], ids(school["learners"][:1]))
@@ -259,12 +260,12 @@ def test_deactivated_and_unknown_learners(school, make_org, make_user) -> None: 
     assert missing.json["message"] == (
         f"learner_ids: learners {stranger.id} were not found in this organisation."
     )
-    gone = school["learners"][1]
-    identity.deactivate_user(gone, None)
+    deactivated = school["learners"][1]
+    identity.deactivate_user(deactivated, None)
     db.session.commit()
-    inactive = subscribe(api, [gone.id])
+    inactive = subscribe(api, [deactivated.id])
     assert inactive.status_code == 409
-    assert str(gone.id) in inactive.json["message"]
+    assert str(deactivated.id) in inactive.json["message"]
     assert count(SuiteAssignment) == 0
 
 

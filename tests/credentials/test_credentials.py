@@ -279,9 +279,7 @@ def test_signer_is_assigning_user(app, make_school, suite, make_user) -> None:
     assert credential.signer_name == other.full_name
 
 
-def test_area_pass_all_needs_every_unit_of_each_required_area(
-    app, make_org, make_user
-) -> None:  # noqa: ANN001
+def test_area_pass_all_needs_every_unit(app, make_org, make_user) -> None:  # noqa: ANN001
     strict = install_suite(app, sample_declaration("strict", area_pass="all"))
     org = make_org("strict-school")
     learner = make_user(org, Role.LEARNER)

@@ -80,10 +80,10 @@ class StrictParser(FlaskParser):
     def _raw_load_json(self, req: Request) -> Any:
         """Read a JSON body: 415 for a body of another type, 400 for bad JSON.
 
-        webargs would ignore a body sent as text/plain, and report its
-        fields as missing, and would let two errors of the JSON decoder
-        through as server errors: an integer over Python's 4,300 digits
-        (ValueError) and arrays nested past the recursion limit.
+        webargs would ignore a body sent as text/plain and report its
+        fields as missing. It would also let two decoder errors through as
+        server errors: ValueError for an integer over Python's 4,300-digit
+        limit, and RecursionError for arrays nested past the recursion limit.
         """
         if not is_json_request(req) and req.get_data(cache=True):
             abort(

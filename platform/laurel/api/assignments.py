@@ -1,10 +1,10 @@
 """/api/v1/assignments: price and confirm assignments, and read their batches.
 
-The same two steps as the assign pages. A quote says who gets what and
+The same two steps as the assign pages. A quote lists who gets what and
 what it costs, and charges nothing. A confirm sends the choice again with
-a ``request_token`` and the ``quoted_total`` it agreed to; it assigns and
-charges all or nothing, and refuses with 409 when the price has changed.
-The token is the idempotency key: a retried confirm gets the first batch
+a ``request_token`` and the ``quoted_total`` it agreed to. It assigns and
+charges all or nothing, and answers 409 when the price has changed. The
+token is the idempotency key, so a retried confirm gets the first batch
 back with 200 instead of a second charge.
 """
 
@@ -130,7 +130,7 @@ class AssignChoiceSchema(OneOfSchema):
 
 
 class ConfirmFields(Schema):
-    """What a confirm adds to the body of its quote."""
+    """The fields a confirm adds to the body of its quote."""
 
     request_token = request_token_field()
     quoted_total = quoted_total_field()
@@ -332,13 +332,13 @@ def batches_query(args: dict[str, Any]) -> Select[tuple[AssignmentBatch]]:
 
 
 def request_hash(action: str, args: dict[str, Any]) -> str:
-    """Hash what a confirm asks for: its body without the token and the price."""
-    asked = {
+    """Return a hash of a confirm's request: its body without token and price."""
+    requested = {
         name: value
         for name, value in args.items()
         if name not in ("request_token", "quoted_total")
     }
-    text = json.dumps([action, asked], sort_keys=True, separators=(",", ":"))
+    text = json.dumps([action, requested], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -289,8 +289,9 @@ def credentials_or_error(public_ids: list[str]) -> list[Credential]:
 def chosen_suite(args: dict[str, Any]) -> tuple[str, str]:
     """Return the key and title of the suite whose credentials to print.
 
-    404 when the organisation has no credential of the named suite; without
-    a name, the one suite it has issued, or 409 when there are several.
+    A named suite of which the organisation has no credential gets 404.
+    Without a name, the organisation's one issued suite is chosen, and
+    several get 409.
     """
     titles = dict(services.suites_with_credentials(api_org_id()))
     if "suite" in args:

@@ -97,6 +97,8 @@ class ReassignQuoteSchema(PriceSchema):
 
 
 def suite_or_404(suite_key: str) -> Suite:
+    # NOTE: a disabled suite's units are still reassigned, as on the web
+    # pages; only new assignments check that the suite is enabled.
     suite = get_suite(suite_key)
     if suite is None:
         reject(404, "suite", f"suite {suite_key!r} is not installed.")
@@ -110,29 +112,23 @@ def targets_of(suite: Suite, args: dict[str, Any]) -> list[UnitAssignment]:
         return reassignments.reassign_targets(
             org_id, suite, selection=selection_of(args)
         )
-    wanted = sorted(set(args["unit_assignment_ids"]))
-    suite_of = dict(
-        db.session.execute(
-            select(UnitAssignment.id, UnitAssignment.suite_key).where(
-                UnitAssignment.id.in_(wanted), UnitAssignment.org_id == org_id
-            )
-        ).all()
-    )
-    missing = [row_id for row_id in wanted if row_id not in suite_of]
+    requested = sorted(set(args["unit_assignment_ids"]))
+    rows = db.session.execute(
+        select(UnitAssignment.id, UnitAssignment.suite_key, User.active)
+        .join(User, User.id == UnitAssignment.learner_id)
+        .where(UnitAssignment.id.in_(requested), UnitAssignment.org_id == org_id)
+    ).all()
+    found = {row.id: row for row in rows}
+
+    missing = [row_id for row_id in requested if row_id not in found]
     if missing:
         reject(
             404,
             "unit_assignment_ids",
             f"unit assignments {id_list(missing)} were not found in this organisation.",
         )
-    inactive = list(
-        db.session.scalars(
-            select(UnitAssignment.id)
-            .join(User, User.id == UnitAssignment.learner_id)
-            .where(UnitAssignment.id.in_(wanted), User.active.is_(False))
-            .order_by(UnitAssignment.id)
-        )
-    )
+
+    inactive = [row_id for row_id in requested if not found[row_id].active]
     if inactive:
         reject(
             409,
@@ -140,7 +136,8 @@ def targets_of(suite: Suite, args: dict[str, Any]) -> list[UnitAssignment]:
             f"unit assignments {id_list(inactive)} belong to deactivated learners; "
             "reactivate them or leave these units out.",
         )
-    other = [row_id for row_id in wanted if suite_of[row_id] != suite.key]
+
+    other = [row_id for row_id in requested if found[row_id].suite_key != suite.key]
     if other:
         reject(
             409,
@@ -148,7 +145,8 @@ def targets_of(suite: Suite, args: dict[str, Any]) -> list[UnitAssignment]:
             f"unit assignments {id_list(other)} are not units of {suite.key!r}; "
             "reassign each suite's units in its own request.",
         )
-    return reassignments.reassign_targets(org_id, suite, unit_assignment_ids=wanted)
+
+    return reassignments.reassign_targets(org_id, suite, unit_assignment_ids=requested)
 
 
 def quote_data(plan: reassignments.ReassignPlan) -> dict[str, Any]:

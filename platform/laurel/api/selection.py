@@ -68,24 +68,24 @@ def id_list(ids: Sequence[int]) -> str:
 
 def learners_by_id(learner_ids: Sequence[int]) -> dict[int, bool]:
     """Map each id, sorted, to whether the learner is active; 404 for a stranger."""
-    wanted = sorted(set(learner_ids))
+    requested = sorted(set(learner_ids))
     active = dict(
         db.session.execute(
             select(User.id, User.active).where(
-                User.id.in_(wanted),
+                User.id.in_(requested),
                 User.org_id == api_org_id(),
                 User.role == Role.LEARNER,
             )
         ).all()
     )
-    missing = [row_id for row_id in wanted if row_id not in active]
+    missing = [row_id for row_id in requested if row_id not in active]
     if missing:
         reject(
             404,
             "learner_ids",
             f"learners {id_list(missing)} were not found in this organisation.",
         )
-    return {row_id: active[row_id] for row_id in wanted}
+    return {row_id: active[row_id] for row_id in requested}
 
 
 def check_learner_ids(learner_ids: Sequence[int]) -> list[int]:
